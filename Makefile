@@ -1,0 +1,30 @@
+# `make run`: set up a venv and run the main job. `make test`: set up and run the test suite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# The shared benchmark data sits beside the checkout in development and CI; users set their own.
+CLUE_DATA_DIR ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),)
+export CLUE_DATA_DIR
+# Keep model downloads out of tests and runs: everything must come from local files.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install run test bench clean
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[all,test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(VENV)/bin/clue-nas summary
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -n 2 -q
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/bench_representation.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

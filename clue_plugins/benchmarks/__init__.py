@@ -1,0 +1,34 @@
+"""Benchmark data: loaders from ``$CLUE_DATA_DIR`` into :class:`BenchmarkTable` (ArchSpecs + metrics).
+
+``load(space)`` gives the default labelled set of each space: all of NB201, NASLib's NB101 and NB301
+zero-cost samples. Official files (NASLib pickles, ``nasbench_only108.pkl``, NNI's database) have
+loaders of their own.
+"""
+
+from __future__ import annotations
+
+from clue_plugins.benchmarks.nb101 import load_nasbench_only108, load_nb101_zc
+from clue_plugins.benchmarks.nb201 import DATASETS, DEVICES, load_nb201, load_nb201_zc
+from clue_plugins.benchmarks.nb301 import SURROGATE_NOTE, load_nb301_archs, load_nb301_zc
+from clue_plugins.benchmarks.official import load_naslib_nb201, load_nni_nb201
+from clue_plugins.benchmarks.sources import FILES, data_dir, locate
+from clue_plugins.benchmarks.table import BenchmarkTable
+from clue_plugins.spec import SPACES
+
+
+def load(space: str) -> BenchmarkTable:
+    """The default labelled table of ``space`` (``nb101``, ``nb201`` or ``nb301``)."""
+    loaders = {"nb201": load_nb201, "nb101": load_nb101_zc, "nb301": load_nb301_zc}
+    if space not in loaders:
+        raise KeyError(f"unknown space {space!r}; choose from {', '.join(SPACES)}")
+    return loaders[space]()
+
+
+#: Default accuracy column of each space's default table.
+ACCURACY_COLUMN = {"nb201": "cifar10.test_acc", "nb101": "val_acc", "nb301": "val_acc"}
+
+__all__ = [
+    "ACCURACY_COLUMN", "DATASETS", "DEVICES", "FILES", "SURROGATE_NOTE", "BenchmarkTable", "data_dir", "load",
+    "load_nasbench_only108", "load_naslib_nb201", "load_nb101_zc", "load_nb201", "load_nb201_zc", "load_nb301_archs",
+    "load_nb301_zc", "load_nni_nb201", "locate",
+]

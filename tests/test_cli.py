@@ -1,0 +1,46 @@
+import json
+import subprocess
+import sys
+
+from clue_plugins.cli import main
+
+ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+
+
+def test_encode_to_file(tmp_path):
+    out = tmp_path / "rep.json"
+    assert main(["encode", ARCH, "--vectors", "-o", str(out)]) == 0
+    rep = json.loads(out.read_text())
+    assert rep["space"] == "nb201" and rep["prompt"].startswith("The architecture has 8 nodes")
+    assert len(rep["flow_vector"]) == 320 and len(rep["op_metric_vector"]) == 128
+
+
+def test_encode_many_forms(capsys):
+    assert main(["encode", "(0, 2, 3, 2, 3, 1)", "--space", "nb201"]) == 0
+    assert json.loads(capsys.readouterr().out)["space"] == "nb201"
+    compact = "[[(0, 0), (1, 5), (1, 1), (0, 1), (1, 3), (0, 3), (1, 3), (3, 2)], [(1, 0), (0, 2), (1, 3), (0, 3), (3, 0), (0, 1), (2, 0), (3, 6)]]"
+    assert main(["encode", compact]) == 0
+    assert json.loads(capsys.readouterr().out)["space"] == "nb301"
+
+
+def test_bad_genotype_is_a_clear_error_not_a_traceback(capsys):
+    assert main(["encode", "|nor_conv_3x3~0|+|bogus~0|"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("clue-nas: error:") and "Traceback" not in err
+
+
+def test_summary_and_verify(data_dir, capsys):
+    assert main(["summary", "--spaces", "nb201"]) == 0
+    out = capsys.readouterr().out
+    assert "15625 architectures" in out and "best 94.37" in out
+    assert main(["data", "verify"]) == 0
+
+
+def test_ops_table_shows_stored_table(capsys):
+    assert main(["ops-table"]) == 0
+    assert "conv_3x3" in capsys.readouterr().out
+
+
+def test_console_script_entry_point():
+    res = subprocess.run([sys.executable, "-m", "clue_plugins.cli", "--help"], capture_output=True, text=True)
+    assert res.returncode == 0 and "encode" in res.stdout
