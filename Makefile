@@ -18,7 +18,8 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 install: $(VENV)/.installed
 
 run: $(VENV)/.installed
-	$(VENV)/bin/clue-nas summary
+	$(VENV)/bin/clue-nas summary --spaces nb201
+	$(VENV)/bin/clue-nas demo --budget 100
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -n 2 -q

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Sequence
 
 from clue_plugins.errors import ClueError
@@ -93,6 +94,93 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from clue_plugins.evaluation.protocols import make_tasks, run_tasks
+    from clue_plugins.evaluation.report import write_report
+    from clue_plugins.evaluation.targets import load_target
+
+    pairs = [tuple(p.split(":")) for p in args.cross_pairs] if args.cross_pairs else None
+    tasks = make_tasks(args.protocol, args.predictors, args.targets, args.budgets, args.seeds, args.cells, pairs)
+    if args.clip_weights:
+        import os
+
+        os.environ["CLUE_CLIP_WEIGHTS"] = args.clip_weights
+    # warm the shared caches (tables, text embeddings) once, before the workers start
+    from clue_plugins.evaluation.registry import CLUE_VARIANTS, make_predictor
+
+    names = {t for task in tasks for t in task.train_targets + task.test_targets}
+    for name in sorted(names):
+        target = load_target(name)
+        for p in args.predictors:
+            if p in CLUE_VARIANTS:
+                make_predictor(p, 0, cells=args.cells).embed_texts(target.specs, progress=True)
+    print(f"{len(tasks)} tasks on {args.workers} worker(s)", file=sys.stderr)
+    rows = run_tasks(tasks, workers=args.workers)
+    command = "clue-nas " + " ".join(sys.argv[1:]) if args.command_line is None else args.command_line
+    report = write_report(rows, Path(args.out), command)
+    print(report["markdown"])
+    if any("nb301" in t for t in names):
+        from clue_plugins.benchmarks import SURROGATE_NOTE
+
+        print(f"note: {SURROGATE_NOTE}")
+    print(f"wrote {args.out}/results.json, results.md and plots")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    """Main job: train CLUE-NAS on N NB201 cells and report Spearman on every unseen cell."""
+    import numpy as np
+
+    from clue_plugins.evaluation.metrics import rank_correlations
+    from clue_plugins.evaluation.splits import split
+    from clue_plugins.evaluation.targets import load_target
+    from clue_plugins.predictors.clue import CLUEPredictor
+
+    target = load_target(f"nb201-{args.dataset}")
+    train, test = split(target.groups, args.budget, args.seed)
+    t0 = time.perf_counter()
+    model = CLUEPredictor(seed=args.seed).fit([target.specs[i] for i in train], target.y[train])
+    fit_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pred = model.predict([target.specs[i] for i in test])
+    pred_s = time.perf_counter() - t0
+    corr = rank_correlations(pred, target.y[test])
+    best = test[int(np.argmax(pred))]
+    print(f"CLUE-NAS trained on {len(train)} NB201 cells ({args.dataset}, seed {args.seed}) in {fit_s:.1f}s")
+    print(f"held-out cells: {len(test)}; predicted in {pred_s:.1f}s")
+    print(f"Spearman {corr['spearman']:.3f}, Kendall {corr['kendall']:.3f}")
+    print(f"top-predicted unseen cell: {target.specs[best].prompt()} true accuracy {target.y[best]:.2f} "
+          f"(space best {np.max(target.y):.2f})")
+    if args.save:
+        model.save(args.save)
+        print(f"saved the predictor to {args.save}")
+    return 0
+
+
+def _cmd_text_encoders(args: argparse.Namespace) -> int:
+    from clue_plugins.text import available_encoders, get_encoder
+
+    if args.action == "list":
+        for name in available_encoders():
+            print(name)
+        return 0
+    # fetch: let open_clip download the pretrained weights, then keep a local state dict
+    import torch
+
+    from clue_plugins._io import atomic_path, cache_dir
+    from clue_plugins.text.encoders import CLIPTextEncoder
+
+    enc = CLIPTextEncoder(args.model, weights=None)
+    model = enc._load()  # raises MissingDataError with instructions when offline
+    dest = Path(args.output) if args.output else cache_dir() / "weights" / f"clip-{args.model}-openai.pt"
+    with atomic_path(dest) as tmp:
+        torch.save(model.state_dict(), tmp)
+    print(f"saved {args.model} weights to {dest}; use them with --clip-weights {dest} or CLUE_CLIP_WEIGHTS={dest}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="clue-nas", description="CLUE-NAS and SEval-NAS predictors for NAS frameworks")
     sub = p.add_subparsers(dest="command", required=True)
@@ -121,6 +209,35 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("summary", help="load benchmark data and summarise its representations")
     s.add_argument("--spaces", nargs="+", default=["nb201", "nb101", "nb301"], choices=["nb101", "nb201", "nb301"])
     s.set_defaults(func=_cmd_summary)
+
+    from clue_plugins.evaluation.targets import TARGETS
+
+    ev = sub.add_parser("evaluate", help="rank-correlation evaluation of predictors (paper protocols)")
+    ev.add_argument("--protocol", choices=["independent", "joint", "cross"], default="independent")
+    ev.add_argument("--targets", nargs="+", default=["nb201-cifar10"], choices=list(TARGETS))
+    ev.add_argument("--cross-pairs", nargs="*", help="cross protocol: TRAIN:TEST target pairs (default: all)")
+    ev.add_argument("--predictors", nargs="+", default=["clue", "params", "mlp", "gcn", "gboost"])
+    ev.add_argument("--budgets", nargs="+", type=int, default=[5, 16, 32, 50, 64, 100, 128])
+    ev.add_argument("--seeds", type=int, default=5)
+    ev.add_argument("--cells", choices=["first", "all"], default="first", help="DARTS: normal cell only, or both")
+    ev.add_argument("--workers", type=int, default=2)
+    ev.add_argument("--clip-weights", help="local open_clip state dict for clip text encoders")
+    ev.add_argument("--out", default="results/evaluate")
+    ev.add_argument("--command-line", help=argparse.SUPPRESS)
+    ev.set_defaults(func=_cmd_evaluate)
+
+    dm = sub.add_parser("demo", help="train CLUE-NAS on N NB201 cells and print its held-out Spearman")
+    dm.add_argument("--budget", type=int, default=100)
+    dm.add_argument("--dataset", default="cifar10", choices=["cifar10", "cifar100", "ImageNet16-120"])
+    dm.add_argument("--seed", type=int, default=0)
+    dm.add_argument("--save", help="folder to save the trained predictor in")
+    dm.set_defaults(func=_cmd_demo)
+
+    te = sub.add_parser("text-encoders", help="list text encoders, or fetch CLIP weights (needs internet)")
+    te.add_argument("action", choices=["list", "fetch"])
+    te.add_argument("model", nargs="?", default="RN50", help="open_clip model name for fetch")
+    te.add_argument("--output", help="where to save the fetched state dict")
+    te.set_defaults(func=_cmd_text_encoders)
     return p
 
 

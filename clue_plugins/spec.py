@@ -121,6 +121,24 @@ class ArchSpec:
             parts.append(cell.name + ":" + wl_hash(m[np.ix_(idx, idx)], ops))
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
+    def without_dead_ops(self) -> "ArchSpec":
+        """The same graph with ``none`` on every node that no input-to-output path through non-``none``
+        nodes uses: such ops cannot change the network's output, so equivalent cells look alike."""
+        cells = []
+        for cell in self.cells:
+            m = cell.matrix
+            keep = np.array([op != "none" for op in cell.ops])
+            m = m * keep[:, None] * keep[None, :]
+            sources = [i for i, op in enumerate(cell.ops) if op == INPUT]
+            sinks = [i for i, op in enumerate(cell.ops) if op == OUTPUT]
+            if not sources or not sinks:
+                cells.append(cell)
+                continue
+            live = live_nodes(m, sources, sinks)
+            ops = tuple(op if live[i] or op in (INPUT, OUTPUT) else "none" for i, op in enumerate(cell.ops))
+            cells.append(Cell(ops, cell.adjacency, cell.name))
+        return ArchSpec(self.space, tuple(cells))
+
     # ---- vectors ----------------------------------------------------------------------------
     def _select(self, cells: Sequence[int] | None) -> tuple[Cell, ...]:
         if cells is None:

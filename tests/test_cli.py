@@ -44,3 +44,19 @@ def test_ops_table_shows_stored_table(capsys):
 def test_console_script_entry_point():
     res = subprocess.run([sys.executable, "-m", "clue_plugins.cli", "--help"], capture_output=True, text=True)
     assert res.returncode == 0 and "encode" in res.stdout
+
+
+def test_evaluate_writes_json_markdown_and_plots(tmp_path, data_dir, capsys):
+    out = tmp_path / "ev"
+    assert main(["evaluate", "--targets", "nb101", "--predictors", "params", "gboost", "--budgets", "16", "32",
+                 "--seeds", "2", "--workers", "1", "--out", str(out)]) == 0
+    data = json.loads((out / "results.json").read_text())
+    assert {s["predictor"] for s in data["summary"]} == {"params", "gboost"}
+    assert all(r["n_train"] in (16, 32) for r in data["runs"])
+    assert "| gboost |" in (out / "results.md").read_text()
+    assert list(out.glob("rho_vs_budget_*.png"))
+
+
+def test_text_encoders_list(capsys):
+    assert main(["text-encoders", "list"]) == 0
+    assert "minilm" in capsys.readouterr().out

@@ -133,3 +133,13 @@ def test_importing_the_package_and_adapters_stays_light():
     code = "import sys, clue_plugins, adapters, adapters.nb201, adapters.darts; print('torch' in sys.modules, 'nni' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_without_dead_ops_makes_equivalent_cells_look_alike():
+    dead_conv = nb201.from_arch_str("|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|")
+    dead_pool = nb201.from_arch_str("|avg_pool_3x3~0|+|nor_conv_1x1~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|")
+    a, b = dead_conv.without_dead_ops(), dead_pool.without_dead_ops()
+    assert a == b and a.cells[0].ops[1] == "none"  # edge 0->1 cannot reach the output
+    assert a.cells[0].adjacency == dead_conv.cells[0].adjacency
+    live = nb201.from_arch_str("|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|skip_connect~0|none~1|nor_conv_3x3~2|")
+    assert live.without_dead_ops() == live

@@ -1,0 +1,105 @@
+"""Assemble docs/RESULTS.md from the outputs of benchmarks/run_evaluation.sh, next to the paper's numbers.
+
+Usage: python benchmarks/make_results.py [RESULTS_DIR] [--analysis FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+from clue_plugins._io import write_text_atomic
+
+# CLUE-NAS paper (Spearman), budgets 100 / 50 / 5; METHODS section 3.
+PAPER_INDEPENDENT = {"nb101": {100: .740, 50: .530, 5: .366}, "nb201-cifar10": {100: .831, 50: .728, 5: .481},
+                     "nb301": {100: .716, 50: .607, 5: .496}}
+PAPER_JOINT = {"nb101": {100: .771, 50: .593, 5: .445}, "nb201-cifar10": {100: .852, 50: .767, 5: .612},
+               "nb301": {100: .724, 50: .634, 5: .552}}
+PAPER_CROSS = {("nb101", "nb201-cifar10"): {100: .631}, ("nb101", "nb301"): {100: .513}}
+# FLAN, Spearman at 16 / 32 / 64 / 128 (METHODS section 8)
+FLAN = {"nb101": {16: .730, 32: .786, 64: .861, 128: .922}, "nb201-cifar10": {16: .747, 32: .857, 64: .899, 128: .953},
+        "nb301": {16: .708, 32: .867, 64: .936, 128: .955}}
+
+
+def fmt(m: float, s: float | None = None) -> str:
+    if m is None or (isinstance(m, float) and math.isnan(m)):
+        return ""
+    return f"{m:.3f}" if s is None else f"{m:.3f} ± {s:.3f}"
+
+
+def table(summary: list[dict], train: str, test: str, paper: dict | None = None, anchors: dict | None = None) -> str:
+    items = [s for s in summary if s["train"] == train and s["test"] == test]
+    if not items:
+        return ""
+    budgets = sorted({s["budget"] for s in items})
+    lines = ["| predictor | " + " | ".join(map(str, budgets)) + " |", "|---" * (len(budgets) + 1) + "|"]
+    for p in dict.fromkeys(s["predictor"] for s in items):
+        row = {s["budget"]: fmt(s["spearman_mean"], s["spearman_std"]) for s in items if s["predictor"] == p}
+        lines.append(f"| {p} | " + " | ".join(row.get(b, "") for b in budgets) + " |")
+    if paper:
+        lines.append("| *CLUE-NAS paper* | " + " | ".join(fmt(paper[b]) if b in paper else "" for b in budgets) + " |")
+    if anchors:
+        lines.append("| *FLAN (reference)* | " + " | ".join(fmt(anchors[b]) if b in anchors else "" for b in budgets) + " |")
+    n = items[0]["n_test"]
+    return f"Spearman rho on held-out cells (mean ± std over {items[0]['seeds']} seeds; about {n} test cells)\n\n" + "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("results", nargs="?", default="docs/results")
+    ap.add_argument("--analysis", help="markdown file with the written analysis to include")
+    ap.add_argument("--out", default="docs/RESULTS.md")
+    args = ap.parse_args()
+    root = Path(args.results)
+    parts = ["# Results\n",
+             "Every number below was produced by `bash benchmarks/run_evaluation.sh` (raw per-run results, markdown",
+             "tables with Kendall tau, and plots are in `docs/results/<experiment>/`) and assembled by",
+             "`python benchmarks/make_results.py`. Test cells are never training cells: each split removes from the test",
+             "set every cell equivalent to a training cell (same `iso_key`). Text encoder: all-MiniLM-L6-v2 (the offline",
+             "default; no CLIP weights are obtainable on the machines these ran on). NB301 labels are NASLib's surrogate",
+             "predictions, not trained accuracies.\n"]
+    if args.analysis:
+        parts.append(Path(args.analysis).read_text() + "\n")
+    ind = root / "independent" / "results.json"
+    if ind.exists():
+        summary = json.loads(ind.read_text())["summary"]
+        parts.append("## Independent training (paper table 1)\n")
+        for t in ("nb201-cifar10", "nb201-cifar100", "nb201-ImageNet16-120", "nb101", "nb301"):
+            parts.append(f"### {t}\n")
+            parts.append(table(summary, t, t, PAPER_INDEPENDENT.get(t), FLAN.get(t)))
+            plot = f"results/independent/rho_vs_budget_independent_{t}_to_{t}.png"
+            parts.append(f"![rho vs budget, {t}]({plot})\n")
+        parts.append("Predicted vs true accuracy at the largest budget (seed 0): ![scatter](results/independent/scatter_predicted_vs_true.png)\n")
+    for name, title, target in (("ablation_nb201", "Ablation on NB201 CIFAR-10 (paper table 4 and our switches)", "nb201-cifar10"),
+                                ("ablation_nb301", "DARTS cells and flow layout on NB301", "nb301")):
+        path = root / name / "results.json"
+        if path.exists():
+            summary = json.loads(path.read_text())["summary"]
+            parts.append(f"## {title}\n")
+            parts.append(table(summary, target, target, PAPER_INDEPENDENT.get(target)))
+    path = root / "joint" / "results.json"
+    if path.exists():
+        summary = json.loads(path.read_text())["summary"]
+        parts.append("## Joint training over NB101 + NB201 + NB301 (paper table 2)\n")
+        train = "nb101+nb201-cifar10+nb301"
+        for t in ("nb101", "nb201-cifar10", "nb301"):
+            parts.append(f"### test on {t}\n")
+            parts.append(table(summary, train, t, PAPER_JOINT.get(t)))
+    path = root / "cross" / "results.json"
+    if path.exists():
+        summary = json.loads(path.read_text())["summary"]
+        parts.append("## Train on one space, test on another (paper table 3)\n")
+        for a in ("nb101", "nb201-cifar10", "nb301"):
+            for b in ("nb101", "nb201-cifar10", "nb301"):
+                if a != b:
+                    parts.append(f"### train {a} -> test {b}\n")
+                    parts.append(table(summary, a, b, PAPER_CROSS.get((a, b))))
+    write_text_atomic(args.out, "\n".join(p for p in parts if p))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

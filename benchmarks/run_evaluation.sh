@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Reproduces every table and plot of docs/RESULTS.md (about an hour on a 2-core CPU).
+# Usage: bash benchmarks/run_evaluation.sh [OUT_DIR]   (default docs/results)
+set -euo pipefail
+OUT=${1:-docs/results}
+SEEDS=${SEEDS:-5}
+W=${WORKERS:-2}
+EV="clue-nas evaluate --seeds $SEEDS --workers $W"
+
+$EV --protocol independent --targets nb201-cifar10 nb201-cifar100 nb201-ImageNet16-120 nb101 nb301 \
+    --predictors clue params flops mlp gcn gboost --budgets 5 16 32 50 64 100 128 \
+    --out "$OUT/independent" --command-line "$EV --protocol independent ... (benchmarks/run_evaluation.sh)"
+$EV --protocol independent --targets nb201-cifar10 \
+    --predictors clue clue-paper clue-onehot clue-no-offsets clue-no-alignment clue-no-confidence clue-M3 clue-M8 \
+                 clue-no-rank clue-no-prune clue-no-summary clue-no-head-norm clue-argmax clue-ens5 clue-no-text \
+    --budgets 5 32 100 --out "$OUT/ablation_nb201" --command-line "$EV ablation on nb201-cifar10 (benchmarks/run_evaluation.sh)"
+$EV --protocol independent --targets nb301 --predictors clue clue-all-cells clue-upper-flow clue-paper \
+    --budgets 5 32 100 --out "$OUT/ablation_nb301" --command-line "$EV ablation on nb301 (benchmarks/run_evaluation.sh)"
+$EV --protocol joint --predictors clue clue-paper mlp gcn gboost --budgets 5 50 100 \
+    --out "$OUT/joint" --command-line "$EV --protocol joint (benchmarks/run_evaluation.sh)"
+$EV --protocol cross --predictors clue clue-paper mlp gcn gboost --budgets 5 50 100 \
+    --out "$OUT/cross" --command-line "$EV --protocol cross (benchmarks/run_evaluation.sh)"

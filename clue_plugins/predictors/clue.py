@@ -1,0 +1,332 @@
+"""CLUE-NAS (context-aligned, coarse-to-fine bounded accuracy prediction) as an sklearn-style estimator.
+
+G = MLP_A([MLP_f(flow), MLP_o(op metrics)]); context C_i = T(prompt) + i/M (i = 1..M) with lower
+bounds b_i = 1 - 1/2^(i-1); training aligns G with C_gt (the level whose bound is the highest one
+<= accuracy) by KL + (1 - sigmoid(cos)); the level used for prediction is argmax_i sim(G, C_i), and
+P = b + sigmoid(MLP([G, C])) * (1 - b). Loss: BCE(P, acc) + alignment.
+
+Every ablation of the paper's table 4 is a switch in :class:`CLUEConfig`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from clue_plugins._io import atomic_path, write_json_atomic
+from clue_plugins.errors import ClueError, NotFittedError
+from clue_plugins.predictors.features import graph_features, to_fraction
+from clue_plugins.spec import ArchSpec
+
+
+@dataclass
+class CLUEConfig:
+    """Hyperparameters and ablation switches (defaults: the best measured configuration)."""
+
+    text_encoder: str = "minilm"   # registered text encoder (minilm offline; clip-rn50 = the paper's)
+    op_features: str = "metrics"   # "metrics" (five soft metrics per op) or "onehot" (ablation)
+    offsets: bool = True           # fixed positional offsets E_i = i/M on the context copies
+    alignment: bool = True         # context-alignment loss (KL + 1 - sigmoid(cos))
+    confidence: bool = True        # bounded coarse-to-fine output; off: P = sigmoid(MLP([G, T]))
+    M: int = 5                     # confidence levels
+    similarity: str = "cosine"     # level selection: "cosine" or "dot" (the paper's inner product)
+    selection: str = "soft"        # "argmax" (paper) or "soft": similarity-softmax mixture over levels
+    temperature: float = 0.05      # softmax temperature of soft selection (on cosine similarities)
+    train_level: str = "gt"        # level used in the BCE term while training: "gt" or "max"
+    cells: str = "first"           # "first" (paper: NB301 normal cell) or "all"
+    flow_layout: str = "symmetric" # adjacency -> flow: "symmetric" (A + A^T, authors' code), "directed", "upper"
+    prune_dead: bool = True        # encode each cell with ``none`` on ops that cannot reach the output
+    op_summary: bool = True        # append the per-architecture sums of the five op metrics to the op vector
+    standardize: bool = False      # z-score flow/op inputs with training-set statistics
+    text_rms: float | None = None  # rescale T to this per-dimension RMS (None: as the encoder gives it)
+    head_norm: bool = True         # L2-normalise G and C before the prediction head (keeps it out of saturation)
+    hidden: int = 256
+    epochs: int = 200
+    batch_size: int = 16
+    lr: float = 0.01
+    lr_late: float = 0.001
+    lr_switch_epoch: int = 100
+    rank_weight: float = 1.0       # weight of a pairwise ranking loss on P (0: the paper's loss only)
+    ensemble: int = 1              # models trained with seeds seed..seed+ensemble-1, predictions averaged
+    seed: int = 0
+
+    def validate(self) -> "CLUEConfig":
+        if self.M < 1:
+            raise ValueError("M must be >= 1")
+        for name, allowed in (("op_features", ("metrics", "onehot")), ("similarity", ("cosine", "dot")),
+                              ("train_level", ("gt", "max")),
+                              ("selection", ("argmax", "soft")), ("cells", ("first", "all")),
+                              ("flow_layout", ("symmetric", "directed", "upper"))):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        if self.epochs < 1 or self.batch_size < 1 or self.ensemble < 1:
+            raise ValueError("epochs, batch_size and ensemble must be >= 1")
+        return self
+
+
+def level_bounds(M: int) -> np.ndarray:
+    """Lower bounds b_i = 1 - 1/2^(i-1), i = 1..M: 0, 0.5, 0.75, ..."""
+    return 1.0 - 1.0 / 2.0 ** np.arange(M)
+
+
+def true_levels(acc_fraction: np.ndarray, M: int) -> np.ndarray:
+    """Index (0-based) of the highest level whose bound is <= the accuracy."""
+    return np.searchsorted(level_bounds(M), acc_fraction, side="right") - 1
+
+
+def _build_network(cfg: CLUEConfig, flow_dim: int, op_dim: int, text_dim: int):
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    h = cfg.hidden
+
+    def mlp(i: int, o: int) -> nn.Module:
+        return nn.Sequential(nn.Linear(i, h), nn.ReLU(), nn.Linear(h, o))
+
+    class CLUENet(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.mlp_f = mlp(flow_dim, h)
+            self.mlp_o = mlp(op_dim, h)
+            self.mlp_a = nn.Sequential(nn.ReLU(), nn.Linear(2 * h, h), nn.ReLU(), nn.Linear(h, text_dim))
+            self.head = nn.Sequential(nn.Linear(2 * text_dim, h), nn.ReLU(), nn.Linear(h, 1))
+            offsets = torch.arange(1, cfg.M + 1, dtype=torch.float32) / cfg.M if cfg.offsets else torch.zeros(cfg.M)
+            self.register_buffer("offsets", offsets)
+            self.register_buffer("bounds", torch.tensor(level_bounds(cfg.M), dtype=torch.float32))
+
+        def graph(self, flow, ops):
+            return self.mlp_a(torch.cat([self.mlp_f(flow), self.mlp_o(ops)], dim=1))
+
+        def contexts(self, text):  # (B, M, D)
+            return text[:, None, :] + self.offsets[None, :, None]
+
+        def similarity(self, g, ctx):  # (B, M)
+            if cfg.similarity == "dot":
+                return (g[:, None, :] * ctx).sum(-1)
+            return torch.nn.functional.cosine_similarity(g[:, None, :], ctx, dim=-1)
+
+        def predict_with(self, g, ctx_level, bound):
+            if cfg.head_norm:
+                g, ctx_level = F.normalize(g, dim=1), F.normalize(ctx_level, dim=1)
+            strength = torch.sigmoid(self.head(torch.cat([g, ctx_level], dim=1))).squeeze(1)
+            if not cfg.confidence:
+                return strength
+            return bound + strength * (1.0 - bound)
+
+        def forward(self, flow, ops, text, level=None):
+            g = self.graph(flow, ops)
+            ctx = self.contexts(text)
+            if not cfg.confidence:
+                return self.predict_with(g, text, None), g, ctx
+            if cfg.selection == "soft":  # differentiable mixture of the M bounded predictions
+                weights = torch.softmax(self.similarity(g, ctx) / cfg.temperature, dim=1)
+                per_level = torch.stack([self.predict_with(g, ctx[:, i], self.bounds[i]) for i in range(cfg.M)], dim=1)
+                return (weights * per_level).sum(dim=1), g, ctx
+            chosen = self.similarity(g, ctx).argmax(dim=1) if level is None else level
+            rows = torch.arange(len(g))
+            return self.predict_with(g, ctx[rows, chosen], self.bounds[chosen]), g, ctx
+
+    return CLUENet()
+
+
+class CLUEPredictor:
+    """CLUE-NAS accuracy predictor: ``fit(specs, accuracies)``, ``predict(specs)``, ``save``/``load``.
+
+    Accuracies may be fractions in [0, 1] or percent in [0, 100] (any value above 1 means percent);
+    ``predict`` answers in the unit ``fit`` was given. Specs come from any adapter. Deterministic on
+    the CPU for a given ``seed``.
+    """
+
+    def __init__(self, **config: Any) -> None:
+        names = {f.name for f in fields(CLUEConfig)}
+        unknown = set(config) - names
+        if unknown:
+            raise TypeError(f"unknown CLUEPredictor option(s) {sorted(unknown)}; options: {sorted(names)}")
+        self.config = config
+
+    # -- sklearn-style parameters ---------------------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return asdict(self._cfg())
+
+    def set_params(self, **params: Any) -> "CLUEPredictor":
+        merged = {**self.config, **params}
+        self.__init__(**merged)
+        return self
+
+    def _cfg(self) -> CLUEConfig:
+        return CLUEConfig(**self.config).validate()
+
+    # -- features ---------------------------------------------------------------------------------
+    def _encoded_specs(self, specs: Sequence[ArchSpec]) -> list[ArchSpec]:
+        specs = list(specs)
+        if not specs:
+            raise ValueError("no architectures given")
+        return [s.without_dead_ops() for s in specs] if self._cfg().prune_dead else specs
+
+    def embed_texts(self, specs: Sequence[ArchSpec], progress: bool | None = None) -> np.ndarray:
+        """Text embeddings of the specs' prompts (cached on disk; call once to warm the cache)."""
+        from clue_plugins.predictors.features import cell_selection
+        from clue_plugins.spec import prompts
+        from clue_plugins.text import get_encoder
+
+        cfg = self._cfg()
+        return get_encoder(cfg.text_encoder).encode(prompts(self._encoded_specs(specs), cell_selection(cfg.cells)), progress)
+
+    def _features(self, specs: Sequence[ArchSpec]):
+        cfg = self._cfg()
+        encoded = self._encoded_specs(specs)
+        flows, ops = graph_features(encoded, cfg.op_features, cfg.cells, symmetric=cfg.flow_layout == "symmetric",
+                                    upper_only=cfg.flow_layout == "upper")
+        text = self.embed_texts(specs)
+        if cfg.op_summary:
+            whole = ops.shape[1] // 5 * 5  # the zero padding adds nothing to the sums
+            sums = ops[:, :whole].reshape(len(ops), -1, 5).sum(axis=1) if cfg.op_features == "metrics" else np.zeros((len(ops), 5), np.float32)
+            ops = np.concatenate([ops, sums], axis=1).astype(np.float32)
+        if cfg.text_rms is not None:
+            # the offsets i/M are per-dimension constants: their weight against T depends on T's scale
+            rms = np.sqrt((text**2).mean(axis=1, keepdims=True))
+            text = (text / np.maximum(rms, 1e-12) * cfg.text_rms).astype(np.float32)
+        return flows, ops, text
+
+    def _standardize(self, flows, ops):
+        if not getattr(self, "stats_", None):
+            return flows, ops
+        return tuple(((a - m) / sd).astype(np.float32) for a, (m, sd) in zip((flows, ops), self.stats_))
+
+    # -- training ---------------------------------------------------------------------------------
+    def fit(self, specs: Sequence[ArchSpec], accuracies: Sequence[float]) -> "CLUEPredictor":
+        import torch
+
+        cfg = self._cfg()
+        specs = list(specs)
+        if len(specs) != len(accuracies):
+            raise ValueError(f"{len(specs)} architectures but {len(accuracies)} accuracies")
+        if len(specs) < 2:
+            raise ValueError("CLUE-NAS needs at least 2 training architectures")
+        y, self.scale_ = to_fraction(accuracies)
+        flows, ops, text = self._features(specs)
+        self.stats_ = None
+        if cfg.standardize:
+            self.stats_ = [(a.mean(axis=0), a.std(axis=0) + 1e-6) for a in (flows, ops)]
+            flows, ops = self._standardize(flows, ops)
+        self.dims_ = (flows.shape[1], ops.shape[1], text.shape[1])
+        self.models_ = []
+        for k in range(cfg.ensemble):
+            self.models_.append(self._train_one(cfg, cfg.seed + k, flows, ops, text, y))
+        self.n_train_ = len(specs)
+        return self
+
+    def _train_one(self, cfg, seed, flows, ops, text, y):
+        import torch
+        import torch.nn.functional as F
+
+        torch.manual_seed(seed)
+        gen = torch.Generator().manual_seed(seed)
+        net = _build_network(cfg, *self.dims_)
+        X = [torch.from_numpy(a) for a in (flows, ops, text)]
+        target = torch.tensor(y, dtype=torch.float32)
+        level = torch.from_numpy(true_levels(y, cfg.M)).long()
+        opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+        n = len(y)
+        steps = max(1, round(n / cfg.batch_size))
+        net.train()
+        for epoch in range(cfg.epochs):
+            if epoch == cfg.lr_switch_epoch:
+                for group in opt.param_groups:
+                    group["lr"] = cfg.lr_late
+            for _ in range(steps):
+                idx = torch.randint(0, n, (cfg.batch_size,), generator=gen)  # sampling with replacement
+                flow, op, txt = (a[idx] for a in X)
+                lv = level[idx] if cfg.train_level == "gt" and cfg.selection == "argmax" else None
+                pred, g, ctx = net(flow, op, txt, lv)
+                loss = F.binary_cross_entropy(pred.clamp(1e-6, 1 - 1e-6), target[idx])
+                if cfg.rank_weight:
+                    # logistic loss on every ordered pair of the batch: Spearman only cares about order
+                    diff = (pred[:, None] - pred[None, :]) * 100.0
+                    order = torch.sign(target[idx][:, None] - target[idx][None, :])
+                    loss = loss + cfg.rank_weight * (F.softplus(-order * diff) * order.abs()).sum() / order.abs().sum().clamp(min=1)
+                if cfg.alignment:
+                    c_gt = ctx[torch.arange(len(idx)), level[idx]]
+                    kl = F.kl_div(F.log_softmax(g, dim=1), F.softmax(c_gt, dim=1), reduction="batchmean")
+                    cos = F.cosine_similarity(g, c_gt, dim=1)
+                    loss = loss + kl + (1 - torch.sigmoid(cos)).mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        net.eval()
+        return net
+
+    # -- inference --------------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "models_"):
+            raise NotFittedError("this CLUEPredictor is not fitted yet: call fit(specs, accuracies) or CLUEPredictor.load(path)")
+
+    def predict(self, specs: Sequence[ArchSpec]) -> np.ndarray:
+        """Predicted accuracies, in the unit of the training accuracies."""
+        import torch
+
+        self._check_fitted()
+        flows, ops, text = self._features(specs)
+        flows, ops = self._standardize(flows, ops)
+        if (flows.shape[1], ops.shape[1], text.shape[1]) != self.dims_:
+            raise ClueError("feature sizes differ from training: was the text encoder changed after fit?")
+        X = [torch.from_numpy(a) for a in (flows, ops, text)]
+        outs = []
+        with torch.no_grad():
+            for net in self.models_:
+                parts = [net(*(a[i : i + 8192] for a in X))[0] for i in range(0, len(flows), 8192)]
+                outs.append(torch.cat(parts).numpy())
+        return np.mean(outs, axis=0).astype(np.float64) * self.scale_
+
+    def predict_levels(self, specs: Sequence[ArchSpec]) -> np.ndarray:
+        """Selected confidence level (0-based) per architecture, from the first ensemble member."""
+        import torch
+
+        self._check_fitted()
+        flows, ops, text = (torch.from_numpy(a) for a in self._features(specs))
+        net = self.models_[0]
+        with torch.no_grad():
+            g = net.graph(flows, ops)
+            return net.similarity(g, net.contexts(text)).argmax(dim=1).numpy()
+
+    # -- persistence ------------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Write ``path/config.json`` and ``path/weights.pt`` (state dicts only, no pickled code)."""
+        import torch
+
+        self._check_fitted()
+        path = Path(path)
+        meta = {"format": "clue-nas-predictor/1", "config": asdict(self._cfg()), "scale": self.scale_,
+                "dims": list(self.dims_), "n_train": self.n_train_,
+                "standardize": [[m.tolist(), sd.tolist()] for m, sd in self.stats_] if self.stats_ else None}
+        with atomic_path(path / "weights.pt") as tmp:
+            torch.save([m.state_dict() for m in self.models_], tmp)
+        write_json_atomic(path / "config.json", meta)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "CLUEPredictor":
+        import torch
+
+        path = Path(path)
+        try:
+            meta = json.loads((path / "config.json").read_text())
+            states = torch.load(path / "weights.pt", map_location="cpu", weights_only=True)
+        except FileNotFoundError as exc:
+            raise ClueError(f"no saved CLUE predictor at {path} ({exc.filename} missing)") from None
+        if meta.get("format") != "clue-nas-predictor/1":
+            raise ClueError(f"{path} holds format {meta.get('format')!r}, not a CLUE predictor")
+        self = cls(**meta["config"])
+        self.scale_, self.dims_, self.n_train_ = meta["scale"], tuple(meta["dims"]), meta["n_train"]
+        stats = meta.get("standardize")
+        self.stats_ = [(np.asarray(m, np.float32), np.asarray(sd, np.float32)) for m, sd in stats] if stats else None
+        self.models_ = []
+        for state in states:
+            net = _build_network(self._cfg(), *self.dims_)
+            net.load_state_dict(state)
+            self.models_.append(net.eval())
+        return self

