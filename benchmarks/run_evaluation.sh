@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces every table and plot of docs/RESULTS.md (about an hour on a 2-core CPU).
+# Reproduces every table and plot of docs/RESULTS.md (about 45 minutes on a 2-core CPU).
 # Usage: bash benchmarks/run_evaluation.sh [OUT_DIR]   (default docs/results)
 set -euo pipefail
 OUT=${1:-docs/results}
@@ -11,8 +11,9 @@ $EV --protocol independent --targets nb201-cifar10 nb201-cifar100 nb201-ImageNet
     --predictors clue params flops mlp gcn gboost --budgets 5 16 32 50 64 100 128 \
     --out "$OUT/independent" --command-line "$EV --protocol independent ... (benchmarks/run_evaluation.sh)"
 $EV --protocol independent --targets nb201-cifar10 \
-    --predictors clue clue-paper clue-onehot clue-no-offsets clue-no-alignment clue-no-confidence clue-M3 clue-M8 \
-                 clue-no-rank clue-no-prune clue-no-summary clue-no-head-norm clue-argmax clue-ens5 clue-no-text \
+    --predictors clue clue-paper clue-offsets clue-offsets-onehot clue-offsets-no-alignment clue-offsets-no-confidence \
+                 clue-offsets-M3 clue-offsets-M8 clue-offsets-no-rank clue-offsets-no-prune clue-offsets-no-summary \
+                 clue-offsets-no-head-norm clue-offsets-argmax clue-ens5 clue-no-text clue-onehot \
     --budgets 5 32 100 --out "$OUT/ablation_nb201" --command-line "$EV ablation on nb201-cifar10 (benchmarks/run_evaluation.sh)"
 $EV --protocol independent --targets nb301 --predictors clue clue-all-cells clue-upper-flow clue-paper \
     --budgets 5 32 100 --out "$OUT/ablation_nb301" --command-line "$EV ablation on nb301 (benchmarks/run_evaluation.sh)"

@@ -8,28 +8,40 @@ from clue_plugins.evaluation.targets import Target
 from clue_plugins.predictors.baselines import GBoostBaseline, GCNBaseline, LookupBaseline, MLPBaseline
 from clue_plugins.predictors.clue import CLUEPredictor
 
-#: The paper's design as published (hard arg-max level, BCE + alignment only).
-PAPER = {"selection": "argmax", "rank_weight": 0.0, "head_norm": False, "prune_dead": False, "op_summary": False}
+#: The paper's design as published (offsets, hard arg-max level, BCE + alignment only).
+PAPER = {"offsets": True, "selection": "argmax", "rank_weight": 0.0, "head_norm": False, "prune_dead": False,
+         "op_summary": False}
 
-#: CLUE-NAS variants: name -> config overrides of the default (best measured) configuration.
+#: Base of the ablation: the default with the paper's positional offsets switched back on.
+ABLATION_BASE = {"offsets": True}
+
+_ABLATIONS: dict[str, dict[str, Any]] = {
+    "onehot": {"op_features": "onehot"},
+    "no-offsets": {"offsets": False},
+    "no-alignment": {"alignment": False},
+    "no-confidence": {"confidence": False},
+    "M3": {"M": 3},
+    "M8": {"M": 8},
+    "no-rank": {"rank_weight": 0.0},
+    "no-prune": {"prune_dead": False},
+    "no-summary": {"op_summary": False},
+    "no-head-norm": {"head_norm": False},
+    "argmax": {"selection": "argmax"},
+    "ens5": {"ensemble": 5},
+    "no-text": {"text_encoder": "none"},
+    "all-cells": {"cells": "all"},
+    "upper-flow": {"flow_layout": "upper"},
+}
+
+#: CLUE-NAS variants: name -> config overrides. ``clue`` is the default (best measured) configuration,
+#: ``clue-paper`` the published design, ``clue-offsets`` the ablation base and ``clue-offsets-<x>`` one
+#: switch changed from that base; ``clue-<x>`` changes one switch of the default.
 CLUE_VARIANTS: dict[str, dict[str, Any]] = {
     "clue": {},
     "clue-paper": PAPER,
-    "clue-onehot": {"op_features": "onehot"},
-    "clue-no-offsets": {"offsets": False},
-    "clue-no-alignment": {"alignment": False},
-    "clue-no-confidence": {"confidence": False},
-    "clue-M3": {"M": 3},
-    "clue-M8": {"M": 8},
-    "clue-no-rank": {"rank_weight": 0.0},
-    "clue-no-prune": {"prune_dead": False},
-    "clue-no-summary": {"op_summary": False},
-    "clue-no-head-norm": {"head_norm": False},
-    "clue-argmax": {"selection": "argmax"},
-    "clue-ens5": {"ensemble": 5},
-    "clue-all-cells": {"cells": "all"},
-    "clue-upper-flow": {"flow_layout": "upper"},
-    "clue-no-text": {"text_encoder": "none"},
+    "clue-offsets": ABLATION_BASE,
+    **{f"clue-offsets-{k}": {**ABLATION_BASE, **v} for k, v in _ABLATIONS.items() if k != "no-offsets"},
+    **{f"clue-{k}": v for k, v in _ABLATIONS.items() if k != "no-offsets"},
     "clue-clip": {"text_encoder": "clip-rn50"},
 }
 

@@ -29,7 +29,7 @@ class CLUEConfig:
 
     text_encoder: str = "minilm"   # registered text encoder (minilm offline; clip-rn50 = the paper's)
     op_features: str = "metrics"   # "metrics" (five soft metrics per op) or "onehot" (ablation)
-    offsets: bool = True           # fixed positional offsets E_i = i/M on the context copies
+    offsets: bool = False          # fixed positional offsets E_i = i/M on the context copies (paper: True)
     alignment: bool = True         # context-alignment loss (KL + 1 - sigmoid(cos))
     confidence: bool = True        # bounded coarse-to-fine output; off: P = sigmoid(MLP([G, T]))
     M: int = 5                     # confidence levels
@@ -170,19 +170,22 @@ class CLUEPredictor:
 
     def embed_texts(self, specs: Sequence[ArchSpec], progress: bool | None = None) -> np.ndarray:
         """Text embeddings of the specs' prompts (cached on disk; call once to warm the cache)."""
+        return self._embed(self._encoded_specs(specs), progress)
+
+    def _embed(self, encoded: list[ArchSpec], progress: bool | None = None) -> np.ndarray:
         from clue_plugins.predictors.features import cell_selection
         from clue_plugins.spec import prompts
         from clue_plugins.text import get_encoder
 
         cfg = self._cfg()
-        return get_encoder(cfg.text_encoder).encode(prompts(self._encoded_specs(specs), cell_selection(cfg.cells)), progress)
+        return get_encoder(cfg.text_encoder).encode(prompts(encoded, cell_selection(cfg.cells)), progress)
 
     def _features(self, specs: Sequence[ArchSpec]):
         cfg = self._cfg()
         encoded = self._encoded_specs(specs)
         flows, ops = graph_features(encoded, cfg.op_features, cfg.cells, symmetric=cfg.flow_layout == "symmetric",
                                     upper_only=cfg.flow_layout == "upper")
-        text = self.embed_texts(specs)
+        text = self._embed(encoded)
         if cfg.op_summary:
             whole = ops.shape[1] // 5 * 5  # the zero padding adds nothing to the sums
             sums = ops[:, :whole].reshape(len(ops), -1, 5).sum(axis=1) if cfg.op_features == "metrics" else np.zeros((len(ops), 5), np.float32)
@@ -200,8 +203,6 @@ class CLUEPredictor:
 
     # -- training ---------------------------------------------------------------------------------
     def fit(self, specs: Sequence[ArchSpec], accuracies: Sequence[float]) -> "CLUEPredictor":
-        import torch
-
         cfg = self._cfg()
         specs = list(specs)
         if len(specs) != len(accuracies):

@@ -45,7 +45,7 @@ def test_output_is_bounded_and_in_callers_unit(nb201_split):
     assert (frac >= 0).all() and (frac <= 1).all()
     np.testing.assert_allclose(pct, frac * 100, rtol=1e-4)
     # argmax (paper) mode: each prediction lies within its selected level
-    m = CLUEPredictor(selection="argmax", **FAST).fit(specs, target.y[train[:30]] / 100)
+    m = CLUEPredictor(selection="argmax", offsets=True, **FAST).fit(specs, target.y[train[:30]] / 100)
     test_specs = [target.specs[i] for i in test[:100]]
     pred, levels = m.predict(test_specs), m.predict_levels(test_specs)
     b = level_bounds(5)
@@ -69,7 +69,7 @@ def test_deterministic_and_save_load_round_trip(nb201_split, tmp_path):
 def test_model_shapes():
     from clue_plugins.predictors.clue import CLUEConfig, _build_network
 
-    net = _build_network(CLUEConfig(), 320, 128, 384)
+    net = _build_network(CLUEConfig(offsets=True), 320, 128, 384)
     out, g, ctx = net(torch.zeros(7, 320), torch.zeros(7, 128), torch.zeros(7, 384))
     assert out.shape == (7,) and g.shape == (7, 384) and ctx.shape == (7, 5, 384)
     np.testing.assert_allclose((ctx[0, :, 0]).numpy(), [0.2, 0.4, 0.6, 0.8, 1.0], rtol=1e-6)
