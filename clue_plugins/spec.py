@@ -108,12 +108,7 @@ class ArchSpec:
         """Key that merges isomorphic cells and cells differing only in dead or ``none`` parts."""
         parts = [self.space]
         for cell in self.cells:
-            m = cell.matrix
-            keep = np.array([op != "none" for op in cell.ops])
-            m = m * keep[:, None] * keep[None, :]
-            sources = [i for i, op in enumerate(cell.ops) if op == INPUT]
-            sinks = [i for i, op in enumerate(cell.ops) if op == OUTPUT]
-            live = live_nodes(m, sources, sinks) if sources and sinks else keep
+            m, live = _effective(cell)
             # inputs stay even if dead: their count and order are part of the cell's interface
             live = live | np.array([op == INPUT for op in cell.ops])
             idx = np.flatnonzero(live)
@@ -126,15 +121,7 @@ class ArchSpec:
         nodes uses: such ops cannot change the network's output, so equivalent cells look alike."""
         cells = []
         for cell in self.cells:
-            m = cell.matrix
-            keep = np.array([op != "none" for op in cell.ops])
-            m = m * keep[:, None] * keep[None, :]
-            sources = [i for i, op in enumerate(cell.ops) if op == INPUT]
-            sinks = [i for i, op in enumerate(cell.ops) if op == OUTPUT]
-            if not sources or not sinks:
-                cells.append(cell)
-                continue
-            live = live_nodes(m, sources, sinks)
+            _, live = _effective(cell)
             ops = tuple(op if live[i] or op in (INPUT, OUTPUT) else "none" for i, op in enumerate(cell.ops))
             cells.append(Cell(ops, cell.adjacency, cell.name))
         return ArchSpec(self.space, tuple(cells))
@@ -194,6 +181,15 @@ class ArchSpec:
             return cls(d["space"], cells)
         except (KeyError, TypeError) as exc:
             raise GenotypeError(f"not an ArchSpec dict (expected keys space, cells[ops, adjacency]): {exc}") from None
+
+
+def _effective(cell: Cell) -> tuple[np.ndarray, np.ndarray]:
+    """Adjacency with ``none`` nodes cut out, and the mask of nodes on an input-to-output path."""
+    keep = np.array([op != "none" for op in cell.ops])
+    m = cell.matrix * keep[:, None] * keep[None, :]
+    sources = [i for i, op in enumerate(cell.ops) if op == INPUT]
+    sinks = [i for i, op in enumerate(cell.ops) if op == OUTPUT]
+    return m, (live_nodes(m, sources, sinks) if sources and sinks else keep)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -11,6 +11,7 @@ Every ablation of the paper's table 4 is a switch in :class:`CLUEConfig`.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Sequence
@@ -210,6 +211,13 @@ class CLUEPredictor:
         if len(specs) < 2:
             raise ValueError("CLUE-NAS needs at least 2 training architectures")
         y, self.scale_ = to_fraction(accuracies)
+        floor = level_bounds(cfg.M).mean()
+        if cfg.confidence and cfg.selection == "soft" and not cfg.offsets and np.median(y) < floor:
+            # without offsets every level gets equal weight, so no prediction can fall below the mean bound
+            warnings.warn(f"most training accuracies lie below {floor:.3f}, the lowest value this configuration can "
+                          "predict (confidence levels mixed without offsets); its ranking may collapse. "
+                          "Use offsets=True or confidence=False for low-accuracy tasks such as ImageNet16-120.",
+                          stacklevel=2)
         flows, ops, text = self._features(specs)
         self.stats_ = None
         if cfg.standardize:

@@ -96,3 +96,11 @@ def test_errors():
         CLUEPredictor().fit(specs, [90, 91, 92])
     with pytest.raises(ValueError, match="percent"):
         CLUEPredictor().fit(specs, [90, 91, 92, 93, 120])
+
+
+def test_low_accuracy_labels_warn_about_the_prediction_floor(nb201_split):
+    target, train, _ = nb201_split
+    specs = [target.specs[i] for i in train[:10]]
+    low = np.linspace(10, 45, 10)  # ImageNet16-120-like accuracies, all below the 61.25% floor
+    with pytest.warns(UserWarning, match="offsets=True"):
+        CLUEPredictor(**FAST).fit(specs, low)
