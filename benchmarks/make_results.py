@@ -46,6 +46,12 @@ def table(summary: list[dict], train: str, test: str, paper: dict | None = None,
     return f"Spearman rho on held-out cells (mean ± std over {items[0]['seeds']} seeds; about {n} test cells)\n\n" + "\n".join(lines) + "\n"
 
 
+def _summary(root: Path, experiment: str) -> list[dict] | None:
+    """The aggregated rows of one experiment folder, or None if it has not been run."""
+    path = root / experiment / "results.json"
+    return json.loads(path.read_text())["summary"] if path.exists() else None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("results", nargs="?", default="docs/results")
@@ -62,9 +68,8 @@ def main() -> int:
              "predictions, not trained accuracies.\n"]
     if args.analysis:
         parts.append(Path(args.analysis).read_text() + "\n")
-    ind = root / "independent" / "results.json"
-    if ind.exists():
-        summary = json.loads(ind.read_text())["summary"]
+    summary = _summary(root, "independent")
+    if summary:
         parts.append("## Independent training (paper table 1)\n")
         for t in ("nb201-cifar10", "nb201-cifar100", "nb201-ImageNet16-120", "nb101", "nb301"):
             parts.append(f"### {t}\n")
@@ -74,28 +79,23 @@ def main() -> int:
         parts.append("Predicted vs true accuracy at the largest budget (seed 0): ![scatter](results/independent/scatter_predicted_vs_true.png)\n")
     for name, title, target in (("ablation_nb201", "Ablation on NB201 CIFAR-10 (paper table 4 and our switches)", "nb201-cifar10"),
                                 ("ablation_nb301", "DARTS cells and flow layout on NB301", "nb301")):
-        path = root / name / "results.json"
-        if path.exists():
-            summary = json.loads(path.read_text())["summary"]
+        summary = _summary(root, name)
+        if summary:
             parts.append(f"## {title}\n")
             parts.append(table(summary, target, target, PAPER_INDEPENDENT.get(target)))
-    path = root / "joint" / "results.json"
-    if path.exists():
-        summary = json.loads(path.read_text())["summary"]
+    spaces = ("nb101", "nb201-cifar10", "nb301")
+    summary = _summary(root, "joint")
+    if summary:
         parts.append("## Joint training over NB101 + NB201 + NB301 (paper table 2)\n")
-        train = "nb101+nb201-cifar10+nb301"
-        for t in ("nb101", "nb201-cifar10", "nb301"):
+        for t in spaces:
             parts.append(f"### test on {t}\n")
-            parts.append(table(summary, train, t, PAPER_JOINT.get(t)))
-    path = root / "cross" / "results.json"
-    if path.exists():
-        summary = json.loads(path.read_text())["summary"]
+            parts.append(table(summary, "+".join(spaces), t, PAPER_JOINT.get(t)))
+    summary = _summary(root, "cross")
+    if summary:
         parts.append("## Train on one space, test on another (paper table 3)\n")
-        for a in ("nb101", "nb201-cifar10", "nb301"):
-            for b in ("nb101", "nb201-cifar10", "nb301"):
-                if a != b:
-                    parts.append(f"### train {a} -> test {b}\n")
-                    parts.append(table(summary, a, b, PAPER_CROSS.get((a, b))))
+        for a, b in ((a, b) for a in spaces for b in spaces if a != b):
+            parts.append(f"### train {a} -> test {b}\n")
+            parts.append(table(summary, a, b, PAPER_CROSS.get((a, b))))
     write_text_atomic(args.out, "\n".join(p for p in parts if p))
     print(f"wrote {args.out}")
     return 0

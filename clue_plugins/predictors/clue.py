@@ -297,7 +297,9 @@ class CLUEPredictor:
         import torch
 
         self._check_fitted()
-        flows, ops, text = (torch.from_numpy(a) for a in self._features(specs))
+        flows, ops, text = self._features(specs)
+        flows, ops = self._standardize(flows, ops)
+        flows, ops, text = (torch.from_numpy(a) for a in (flows, ops, text))
         net = self.models_[0]
         with torch.no_grad():
             g = net.graph(flows, ops)
