@@ -52,6 +52,76 @@ def _summary(root: Path, experiment: str) -> list[dict] | None:
     return json.loads(path.read_text())["summary"] if path.exists() else None
 
 
+def seval_sections(root: Path) -> list[str]:
+    """SEval-NAS: network checks, the oracle per metric vs FLOPs and the paper, the pooling ablation."""
+    import json
+
+    from clue_plugins.evaluation.oracle import KEY_DEVICES, PAPER_TAU
+
+    parts: list[str] = []
+    oracle = root / "oracle" / "results.json"
+    if oracle.exists():
+        data = json.loads(oracle.read_text())
+        head, summary = data["headline"], data["summary"]
+        get = {(x["metric"], x["budget"]): x for x in summary}
+        parts.append("## SEval-NAS oracle on NB201 (`bash benchmarks/run_oracle.sh`)\n")
+        parts.append(f"Command: `{data['command']}`; {summary[0]['seeds']} seeds, held-out test 20% "
+                     f"({summary[0]['n_test']} cells), Kendall tau unless noted. Text encoder all-MiniLM-L6-v2 (frozen), "
+                     "strings chunked at 16 tokens and mean-pooled, ensemble heads. Details: [seval.md](seval.md).\n")
+        rows = ["| target | goal | measured | FLOPs only | paper |", "|---|---|---|---|---|"]
+        key = [get[(f"latency.{d}", "100")] for d in KEY_DEVICES if (f"latency.{d}", "100") in get]
+        if key:
+            flops = sum(k["flops_kendall_mean"] for k in key) / len(key)
+            paper = sum(PAPER_TAU[f"latency.{d}"] for d in KEY_DEVICES) / len(KEY_DEVICES)
+            rows.append(f"| latency, mean of {', '.join(KEY_DEVICES)}, 100 labels | >= 0.85 | "
+                        f"{head['latency_key_devices_tau_at_100']:.3f} | {flops:.3f} | {paper:.3f} |")
+        for metric, budget, goal, paper in (("memory", "100", ">= 0.9", PAPER_TAU["memory"]),
+                                            ("memory", "60/20/20", ">= 0.9", PAPER_TAU["memory"]),
+                                            ("accuracy.cifar10", "60/20/20", ">= 0.62", PAPER_TAU["accuracy"])):
+            x = get.get((metric, budget))
+            if x:
+                rows.append(f"| {metric}, {budget} | {goal} | {fmt(x['kendall_mean'], x['kendall_std'])} | "
+                            f"{x['flops_kendall_mean']:.3f} | {paper:.2f} |")
+        parts.append("\n".join(rows) + "\n")
+        parts.append("Every metric and budget (the paper's latency number is the mean over its devices; per-device paper "
+                     "values read off their plots):\n")
+        parts.append((root / "oracle" / "results.md").read_text().split("\n", 2)[2])
+        analysis = root / "SEVAL_ANALYSIS.md"
+        if analysis.exists():
+            parts.append(analysis.read_text())
+        parts.append("![tau vs budget](results/oracle/oracle_tau_vs_budget.png)\n")
+        parts.append("![tau per metric at 100 labels](results/oracle/oracle_tau_per_metric_at_100.png)\n")
+    pooling = root / "oracle-pooling"
+    if pooling.exists():
+        rows = ["| string -> embedding | " + " | ".join(f"{m} @ {b}" for m, b in POOLING_COLUMNS) + " |",
+                "|---" * (len(POOLING_COLUMNS) + 1) + "|"]
+        for name, label in (("chunk16", "chunks of 16 tokens, mean; ensemble heads (default)"), ("chunk256", "chunks of 256 tokens, mean"),
+                            ("truncate", "whole string, truncated at 256 tokens")):
+            path = pooling / name / "results.json"
+            if path.exists():
+                got = {(x["metric"], x["budget"]): x for x in json.loads(path.read_text())["summary"]}
+                cells = [fmt(got[c]["kendall_mean"], got[c]["kendall_std"]) if c in got else "" for c in POOLING_COLUMNS]
+                rows.append(f"| {label} | " + " | ".join(cells) + " |")
+        for name, label in (("ridge", "heads: ridge alone (chunks of 16)"), ("mlp", "heads: MLP alone (chunks of 16)")):
+            path = root / "oracle-heads" / name / "results.json"
+            if path.exists():
+                got = {(x["metric"], x["budget"]): x for x in json.loads(path.read_text())["summary"]}
+                cells = [fmt(got[c]["kendall_mean"], got[c]["kendall_std"]) if c in got else "" for c in POOLING_COLUMNS]
+                rows.append(f"| {label} | " + " | ".join(cells) + " |")
+        parts.append("### What truncation does, and the heads (fixed sample of 1,200 cells: 720 train pool / 240 test; "
+                     "Kendall tau, 5 seeds)\n")
+        parts.append("\n".join(rows) + "\n")
+    nets = root / "networks" / "results.md"
+    if nets.exists():
+        parts.append("### Networks, strings and memory (`python benchmarks/bench_networks.py`)\n")
+        parts.append(nets.read_text().split("\n", 2)[2])
+    return parts
+
+
+POOLING_COLUMNS = (("latency.eyeriss", "100"), ("latency.pixel3", "100"), ("latency.nats-gpu", "100"), ("accuracy.cifar10", "100"),
+                   ("accuracy.cifar10", "60/20/20"))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("results", nargs="?", default="docs/results")
@@ -96,6 +166,7 @@ def main() -> int:
         for a, b in ((a, b) for a in spaces for b in spaces if a != b):
             parts.append(f"### train {a} -> test {b}\n")
             parts.append(table(summary, a, b, PAPER_CROSS.get((a, b))))
+    parts += seval_sections(root)
     write_text_atomic(args.out, "\n".join(p for p in parts if p))
     print(f"wrote {args.out}")
     return 0

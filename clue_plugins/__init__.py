@@ -10,6 +10,7 @@ from clue_plugins.errors import (
     GenotypeError,
     MissingDataError,
     MissingDependencyError,
+    NetworkError,
     NotFittedError,
     UnknownOpError,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "GenotypeError",
     "MissingDataError",
     "MissingDependencyError",
+    "NetworkError",
     "NotFittedError",
     "UnknownOpError",
     "flow_matrix",

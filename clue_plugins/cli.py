@@ -181,6 +181,46 @@ def _cmd_text_encoders(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_measure(args: argparse.Namespace) -> int:
+    from clue_plugins.networks.memory_table import load_memory_table, measure_memory_table
+
+    path = measure_memory_table(args.space, method=args.method, workers=args.workers, limit=args.limit, out=args.out)
+    frame = load_memory_table(args.space, path)
+    col = frame[f"{args.method}_mb"]
+    print(f"wrote {path}: {len(frame)} cells, {args.method} peak training memory {col.min():.1f}-{col.max():.1f} MiB "
+          f"(median {col.median():.1f})")
+    return 0
+
+
+def _cmd_network_string(args: argparse.Namespace) -> int:
+    from adapters import to_spec
+    from clue_plugins.networks import build_network, count_flops_m, count_params_m, network_string
+
+    spec = to_spec(args.genotype, space=args.space)
+    net = build_network(spec, num_classes=args.num_classes)
+    text = network_string(net)
+    if args.stats:
+        print(f"params {count_params_m(net):.6f} M, FLOPs {count_flops_m(net):.5f} M, {len(text.split())} nodes", file=sys.stderr)
+    print(text)
+    return 0
+
+
+def _cmd_evaluate_oracle(args: argparse.Namespace) -> int:
+    from clue_plugins.evaluation.oracle import SPLIT, evaluate_oracle, write_oracle_report
+
+    budgets = [b if b == SPLIT else int(b) for b in args.budgets]
+    config = {"text_encoder": args.text_encoder, "head": args.head, "pooling": args.pooling, "chunk_tokens": args.chunk_tokens}
+    t0 = time.perf_counter()
+    rows = evaluate_oracle(budgets, args.seeds, args.metrics, config, workers=args.workers, memory_table=args.memory_table,
+                           subset=args.subset)
+    command = args.command_line or "clue-nas " + " ".join(sys.argv[1:])
+    head = write_oracle_report(rows, args.out, command, {"config": config, "wall_s": time.perf_counter() - t0})
+    print((Path(args.out) / "results.md").read_text())
+    for k, v in head.items():
+        print(f"{k}: {v:.3f}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="clue-nas", description="CLUE-NAS and SEval-NAS predictors for NAS frameworks")
     sub = p.add_subparsers(dest="command", required=True)
@@ -232,6 +272,39 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--seed", type=int, default=0)
     dm.add_argument("--save", help="folder to save the trained predictor in")
     dm.set_defaults(func=_cmd_demo)
+
+    ms = sub.add_parser("measure", help="measure the training memory of every cell of a space (resumable)")
+    ms.add_argument("what", choices=["memory"])
+    ms.add_argument("--space", default="nb201", choices=["nb101", "nb201", "nb301"])
+    ms.add_argument("--method", default="meta", choices=["meta", "profiler", "cuda"],
+                    help="meta: torch accounting without arithmetic (any machine); cuda: max_memory_allocated on a GPU")
+    ms.add_argument("--workers", type=int, default=2, help="parallel processes (cuda always uses one)")
+    ms.add_argument("--limit", type=int, help="only the first N cells")
+    ms.add_argument("--out", help="table file (default: the generated table inside the package)")
+    ms.set_defaults(func=_cmd_measure)
+
+    ns = sub.add_parser("network-string", help="the SEval string of a genotype's benchmark network")
+    ns.add_argument("genotype", help="NB201 arch string, DARTS Genotype string, NB101 key, ...")
+    ns.add_argument("--space", choices=["nb101", "nb201", "nb301"])
+    ns.add_argument("--num-classes", type=int, default=10)
+    ns.add_argument("--stats", action="store_true", help="also print parameters, FLOPs and node count (stderr)")
+    ns.set_defaults(func=_cmd_network_string)
+
+    eo = sub.add_parser("evaluate-oracle", help="SEval oracle: held-out rank correlation per metric vs FLOPs-only")
+    eo.add_argument("--budgets", nargs="+", default=["10", "50", "100", "1000", "60/20/20"],
+                    help="labelled cells per metric, or 60/20/20 for the paper's split")
+    eo.add_argument("--seeds", type=int, default=5)
+    eo.add_argument("--metrics", nargs="+", help="default: every metric (accuracy.*, latency.*, memory)")
+    eo.add_argument("--text-encoder", default="minilm")
+    eo.add_argument("--head", default="ensemble", choices=["ensemble", "mlp", "ridge"])
+    eo.add_argument("--pooling", default="mean", choices=["mean", "truncate"])
+    eo.add_argument("--chunk-tokens", type=int, default=16, help="model tokens per chunk of the string (mean pooling)")
+    eo.add_argument("--memory-table", help="memory table CSV (default: the generated one in the package)")
+    eo.add_argument("--subset", type=int, help="evaluate on a fixed random sample of N cells (quick runs)")
+    eo.add_argument("--workers", type=int, default=2)
+    eo.add_argument("--out", default="results/oracle")
+    eo.add_argument("--command-line", help=argparse.SUPPRESS)
+    eo.set_defaults(func=_cmd_evaluate_oracle)
 
     te = sub.add_parser("text-encoders", help="list text encoders, or fetch CLIP weights (needs internet)")
     te.add_argument("action", choices=["list", "fetch"])

@@ -40,3 +40,7 @@ def missing_dependency(package: str, extra: str | None = None, how: str | None =
     if how is None:
         how = f"pip install 'clue-plugins[{extra}]'" if extra else f"pip install {package}"
     return MissingDependencyError(f"{package} is required for this feature but is not installed; install it with: {how}")
+
+
+class NetworkError(ClueError, RuntimeError):
+    """A network could not be run as asked (its forward pass failed on the example input, ...)."""

@@ -60,3 +60,29 @@ def test_evaluate_writes_json_markdown_and_plots(tmp_path, data_dir, capsys):
 def test_text_encoders_list(capsys):
     assert main(["text-encoders", "list"]) == 0
     assert "minilm" in capsys.readouterr().out
+
+
+def test_network_string_with_stats(capsys):
+    assert main(["network-string", ARCH, "--stats"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("0_Input 1_Convolution[f16,k3x3,s1](0)")
+    assert "params 0.802426 M" not in captured.out and "FLOPs" in captured.err
+
+
+def test_measure_memory_writes_the_table(data_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CLUE_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "mem.csv"
+    assert main(["measure", "memory", "--limit", "2", "--workers", "1", "--out", str(out)]) == 0
+    assert "2 cells" in capsys.readouterr().out
+    import torch
+
+    code = main(["measure", "memory", "--method", "cuda", "--limit", "2", "--out", str(out)])
+    if torch.cuda.is_available():
+        assert code == 0 and "cuda_mb" in out.read_text()
+    else:
+        assert code == 2 and "needs a CUDA GPU" in capsys.readouterr().err
+
+
+def test_evaluate_oracle_refuses_unknown_metric(data_dir, capsys):
+    assert main(["evaluate-oracle", "--metrics", "latency.toaster", "--subset", "20", "--out", "/nonexistent/x"]) == 2
+    assert "unknown oracle metric" in capsys.readouterr().err

@@ -98,19 +98,24 @@ def _init_worker() -> None:
 
 def run_tasks(tasks: list[Task], workers: int = 1, progress: bool = True) -> list[dict]:
     """Run tasks, in ``workers`` processes when > 1 (spawned, each single-threaded)."""
+    return run_parallel(run_task, tasks, workers, progress, "tasks")
+
+
+def run_parallel(fn, tasks: list, workers: int = 1, progress: bool = True, desc: str = "tasks") -> list[dict]:
+    """``fn(task) -> list of rows`` over ``tasks``, in ``workers`` spawned single-threaded processes when > 1."""
     from tqdm import tqdm
 
     results: list[dict] = []
     if workers <= 1:
         _init_worker()
-        for task in tqdm(tasks, disable=not progress, desc="tasks"):
-            results += run_task(task)
+        for task in tqdm(tasks, disable=not progress, desc=desc):
+            results += fn(task)
         return results
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker) as pool:
-        futures = [pool.submit(run_task, t) for t in tasks]
-        for f in tqdm(as_completed(futures), total=len(futures), disable=not progress, desc="tasks"):
+        futures = [pool.submit(fn, t) for t in tasks]
+        for f in tqdm(as_completed(futures), total=len(futures), disable=not progress, desc=desc):
             results += f.result()
     return results

