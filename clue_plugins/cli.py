@@ -160,7 +160,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_text_encoders(args: argparse.Namespace) -> int:
-    from clue_plugins.text import available_encoders, get_encoder
+    from clue_plugins.text import available_encoders
 
     if args.action == "list":
         for name in available_encoders():

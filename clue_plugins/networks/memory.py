@@ -110,7 +110,6 @@ def training_step_memory(model: ModelSource, method: str = "meta", batch_size: i
     step()
     torch.cuda.synchronize()
     peak = torch.cuda.max_memory_allocated() - base
-    del net, opt, x, y, resident
     return StepMemory(int(peak), int(res), method)
 
 

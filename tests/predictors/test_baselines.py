@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 
 from clue_plugins import NotFittedError
