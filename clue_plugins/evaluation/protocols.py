@@ -90,12 +90,6 @@ def run_task(task: Task) -> list[dict]:
     return rows
 
 
-def _init_worker() -> None:
-    import torch
-
-    torch.set_num_threads(1)  # one process per core: no oversubscription
-
-
 def run_tasks(tasks: list[Task], workers: int = 1, progress: bool = True) -> list[dict]:
     """Run tasks, in ``workers`` processes when > 1 (spawned, each single-threaded)."""
     return run_parallel(run_task, tasks, workers, progress, "tasks")
@@ -105,17 +99,9 @@ def run_parallel(fn, tasks: list, workers: int = 1, progress: bool = True, desc:
     """``fn(task) -> list of rows`` over ``tasks``, in ``workers`` spawned single-threaded processes when > 1."""
     from tqdm import tqdm
 
-    results: list[dict] = []
-    if workers <= 1:
-        _init_worker()
-        for task in tqdm(tasks, disable=not progress, desc=desc):
-            results += fn(task)
-        return results
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from clue_plugins._parallel import imap
 
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker) as pool:
-        futures = [pool.submit(fn, t) for t in tasks]
-        for f in tqdm(as_completed(futures), total=len(futures), disable=not progress, desc=desc):
-            results += f.result()
+    results: list[dict] = []
+    for rows in tqdm(imap(fn, tasks, workers), total=len(tasks), disable=not progress, desc=desc):
+        results += rows
     return results

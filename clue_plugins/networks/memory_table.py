@@ -10,15 +10,14 @@ with a header naming the command, the definition and the torch version. One colu
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from clue_plugins._io import cache_dir, write_text_atomic
+from clue_plugins._parallel import imap
 from clue_plugins.errors import ClueError, MissingDataError
 from clue_plugins.spec import ArchSpec
 
@@ -46,12 +45,6 @@ def _measure_one(args: tuple[int, ArchSpec, str, int]) -> tuple[int, int, int]:
     return index, r.peak_bytes, r.resident_bytes
 
 
-def _init_worker() -> None:
-    import torch
-
-    torch.set_num_threads(1)
-
-
 def measure_memory_table(space: str, method: str = "meta", workers: int = 1, limit: int | None = None,
                          out: str | os.PathLike | None = None, num_classes: int = 10, progress: bool = True) -> Path:
     """Measure every cell of ``space`` (or the first ``limit``) and write/merge the table; returns its path."""
@@ -76,26 +69,13 @@ def measure_memory_table(space: str, method: str = "meta", workers: int = 1, lim
     if method == "cuda":
         workers = 1  # one process owns the GPU's peak counter; parallel processes would share the card
     with open(progress_file, "a", encoding="utf-8") as log:
-        results = _run(todo, workers)
+        results = imap(_measure_one, todo, workers, chunksize=8)
         for index, peak, resident in tqdm(results, total=len(todo), disable=not progress, desc=f"memory ({method})"):
             log.write(json.dumps({"index": index, "peak": peak, "resident": resident}) + "\n")
             log.flush()
             done[index] = peak
     keys = [s.key for s in table.specs[:n]]
     return _write_table(space, method, done, keys, Path(out) if out else table_path(space))
-
-
-def _run(todo: list, workers: int):
-    if workers <= 1:
-        _init_worker()
-        return map(_measure_one, todo)
-    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker)
-    return _drain(pool, todo)
-
-
-def _drain(pool: ProcessPoolExecutor, todo: list):
-    with pool:
-        yield from pool.map(_measure_one, todo, chunksize=8)
 
 
 def _read_progress(path: Path) -> dict[int, int]:

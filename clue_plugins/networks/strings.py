@@ -18,7 +18,10 @@ recorded order, which depends only on the module's code and structure, never on 
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 import torch
@@ -148,60 +151,59 @@ STRING_FORMAT = "seval-v1"
 
 def spec_strings(specs: "Sequence[ArchSpec]", num_classes: int = 10, progress: bool | None = None, workers: int = 1) -> list[str]:
     """SEval strings of the benchmark networks of ``specs`` (built with ``build_network``), cached on disk."""
-    import gzip
-    import json
-
     from tqdm import tqdm
 
     from clue_plugins._io import cache_dir
+    from clue_plugins._parallel import imap
 
     path = cache_dir() / "strings" / f"{STRING_FORMAT}-c{num_classes}.json.gz"
-    store: dict[str, str] = {}
-    if path.exists():
-        try:
-            with gzip.open(path, "rt", encoding="utf-8") as fh:
-                store = json.load(fh)
-        except (OSError, ValueError):
-            store = {}  # damaged cache: recompute
+    store = _load_strings(path)
     todo = list(dict.fromkeys(s.key for s in specs if s.key not in store))
     if todo:
         by_key = {s.key: s for s in specs}
         jobs = [(by_key[k], num_classes) for k in todo]
         show = progress if progress is not None else len(todo) > 200
-        pool = None
-        if workers > 1:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor
-
-            pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"))
-        results = pool.map(_spec_string, jobs, chunksize=32) if pool else map(_spec_string, jobs)
+        results = imap(_spec_string, jobs, workers, chunksize=32)
         try:
             for n, (key, text) in enumerate(tqdm(zip(todo, results), total=len(jobs), disable=not show, desc="network strings"), 1):
                 store[key] = text
                 if n % 2000 == 0:  # an interrupted run keeps what it did
                     _save_strings(path, store)
         finally:
-            if pool:
-                pool.shutdown(cancel_futures=True)
             _save_strings(path, store)
     return [store[s.key] for s in specs]
 
 
-def _save_strings(path, store: dict[str, str]) -> None:
-    import gzip
-    import json
+#: The string store last read or written per file, with the file's mtime: a process reads each file once.
+_LOADED: dict[Path, tuple[int, dict[str, str]]] = {}
 
+
+def _load_strings(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    stamp = path.stat().st_mtime_ns
+    if path in _LOADED and _LOADED[path][0] == stamp:
+        return _LOADED[path][1]
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            store = json.load(fh)
+    except (OSError, ValueError):
+        return {}  # damaged cache: recompute
+    _LOADED[path] = (stamp, store)
+    return store
+
+
+def _save_strings(path: Path, store: dict[str, str]) -> None:
     from clue_plugins._io import atomic_path
 
     with atomic_path(path) as tmp:
         with gzip.open(tmp, "wt", encoding="utf-8") as fh:
             json.dump(store, fh)
+    _LOADED[path] = (path.stat().st_mtime_ns, store)
 
 
 def _spec_string(job: tuple) -> str:
     from clue_plugins.networks import build_network
 
     spec, num_classes = job
-    torch.set_num_threads(1)  # batch-1 forwards gain nothing from threads; spare the cores for other work
-    torch.manual_seed(0)
     return network_string(build_network(spec, num_classes=num_classes))

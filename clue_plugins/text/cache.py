@@ -10,6 +10,10 @@ import numpy as np
 from clue_plugins._io import atomic_path, cache_dir
 
 
+#: The store last read or written per cache file, with the file's mtime: a process reads each file once.
+_LOADED: dict[Path, tuple[int, dict[str, np.ndarray]]] = {}
+
+
 def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
@@ -30,9 +34,14 @@ class EmbeddingCache:
         if self._store is None:
             self._store = {}
             if self.path.exists():
+                stamp = self.path.stat().st_mtime_ns
+                if self.path in _LOADED and _LOADED[self.path][0] == stamp:
+                    self._store = _LOADED[self.path][1]  # this process already read this file
+                    return self._store
                 try:
                     with np.load(self.path) as data:
                         self._store = dict(zip(data["keys"].tolist(), data["vectors"]))
+                    _LOADED[self.path] = (stamp, self._store)
                 except (OSError, KeyError, ValueError):
                     self._store = {}  # damaged cache: recompute
         return self._store
@@ -57,6 +66,7 @@ class EmbeddingCache:
         with atomic_path(self.path) as tmp:
             with open(tmp, "wb") as fh:
                 np.savez(fh, keys=keys, vectors=np.stack(list(store.values())))
+        _LOADED[self.path] = (self.path.stat().st_mtime_ns, store)
 
     def __len__(self) -> int:
         return len(self._load())
