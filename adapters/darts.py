@@ -22,6 +22,7 @@ the DARTS ``Genotype`` namedtuple and its string. NNI samples: :mod:`adapters.nn
 from __future__ import annotations
 
 import ast
+import numbers
 import re
 from collections import namedtuple
 from typing import Any, Sequence
@@ -118,9 +119,10 @@ def from_compact(compact: Any) -> ArchSpec:
         for cell in (normal, reduce):
             pairs = []
             for inp, op in cell:
-                if isinstance(op, bool) or not isinstance(op, int) or not 0 <= op < len(OPS):
+                # NASLib's mutations leave numpy integers in the compact form
+                if isinstance(op, bool) or not isinstance(op, numbers.Integral) or not 0 <= op < len(OPS):
                     raise GenotypeError(f"NB301 compact op index must be in 0..{len(OPS) - 1} ({list(OPS)}), got {op!r}")
-                pairs.append((inp, OPS[op]))
+                pairs.append((int(inp) if isinstance(inp, numbers.Integral) else inp, OPS[int(op)]))
             cells.append(pairs)
     except (TypeError, ValueError) as exc:
         if isinstance(exc, GenotypeError):

@@ -122,6 +122,17 @@ POOLING_COLUMNS = (("latency.eyeriss", "100"), ("latency.pixel3", "100"), ("late
                    ("accuracy.cifar10", "60/20/20"))
 
 
+def plugin_sections(root: Path) -> list[str]:
+    """The framework plugins: our predictors against each framework's own, through its own evaluator."""
+    parts = []
+    naslib = root / "naslib" / "results.md"
+    if naslib.exists():
+        parts.append("## NASLib plugin: CLUE and SEval in NASLib's PredictorEvaluator "
+                     "(`python benchmarks/bench_naslib_predictors.py`, needs NASLib)\n")
+        parts.append(naslib.read_text())
+    return parts
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("results", nargs="?", default="docs/results")
@@ -167,6 +178,7 @@ def main() -> int:
             parts.append(f"### train {a} -> test {b}\n")
             parts.append(table(summary, a, b, PAPER_CROSS.get((a, b))))
     parts += seval_sections(root)
+    parts += plugin_sections(root)
     write_text_atomic(args.out, "\n".join(p for p in parts if p))
     print(f"wrote {args.out}")
     return 0

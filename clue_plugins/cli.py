@@ -221,6 +221,14 @@ def _cmd_evaluate_oracle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_naslib_run(args: argparse.Namespace) -> int:
+    from clue_plugins.naslib import run_config  # raises MissingDependencyError with install steps
+    from clue_plugins.naslib.runner import dumps
+
+    print(dumps(run_config(args.config, args.out_dir)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="clue-nas", description="CLUE-NAS and SEval-NAS predictors for NAS frameworks")
     sub = p.add_subparsers(dest="command", required=True)
@@ -305,6 +313,12 @@ def build_parser() -> argparse.ArgumentParser:
     eo.add_argument("--out", default="results/oracle")
     eo.add_argument("--command-line", help=argparse.SUPPRESS)
     eo.set_defaults(func=_cmd_evaluate_oracle)
+
+    nl = sub.add_parser("naslib-run", help="run NASLib's predictor evaluator or a discrete optimizer from a YAML config "
+                        "(predictor: clue|seval, predictor_type: clue|seval, dataset_api: benchmark|naslib|predicted)")
+    nl.add_argument("--config", required=True, help="NASLib YAML (see docs/naslib.md)")
+    nl.add_argument("--out-dir", help="override the config's out_dir")
+    nl.set_defaults(func=_cmd_naslib_run)
 
     te = sub.add_parser("text-encoders", help="list text encoders, or fetch CLIP weights (needs internet)")
     te.add_argument("action", choices=["list", "fetch"])

@@ -1,0 +1,282 @@
+"""``dataset_api`` objects that answer NASLib's benchmark queries without NASLib's data files.
+
+NASLib's search spaces score an architecture with ``arch.query(metric, dataset, dataset_api)``, which
+reads (METHODS.md section 6):
+
+- NB201: ``dataset_api["nb201_data"][arch_str][dataset]`` -> ``eval_acc1es``/``train_acc1es``/losses
+  (per-epoch lists, the last is used) and ``cost_info`` (``cifar10`` is read as ``cifar10-valid``);
+- NB101: ``dataset_api["api"].ModelSpec`` and ``dataset_api["nb101_data"].is_valid(spec)`` /
+  ``.query(spec)`` -> accuracies as fractions;
+- NB301: ``dataset_api["nb301_model"][0].predict(config=genotype, representation="genotype")``
+  (accuracy) and ``[1]`` (runtime).
+
+:func:`predicted_dataset_api` answers from a fitted predictor (accuracy) and optionally an SEval oracle
+(latency/memory, in ``cost_info`` and ``latency``), so NASLib's optimizers run unchanged with predicted
+metrics. What is not predicted (training losses, train accuracy, training time) is NaN, never a
+made-up number; a key NASLib never gets from us raises a KeyError naming what is available.
+:func:`benchmark_dataset_api` builds NB201's ``nb201_data`` from the shared benchmark tables.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from clue_plugins.errors import ClueError
+from clue_plugins.spec import ArchSpec
+
+#: NASLib dataset names -> keys of NB201 entries (NASLib reads ``cifar10`` from ``cifar10-valid``)
+NB201_DATASETS = {"cifar10": "cifar10-valid", "cifar10-valid": "cifar10-valid", "cifar100": "cifar100",
+                  "ImageNet16-120": "ImageNet16-120"}
+_NB101_OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
+
+
+class _Answers(dict):
+    """A dict whose missing keys say what this dataset_api can answer instead of a bare KeyError."""
+
+    def __missing__(self, key: Any) -> Any:
+        raise KeyError(f"{key!r} is not available from this dataset_api; it answers {', '.join(map(str, self))}")
+
+
+class Surrogate:
+    """Predicted metrics of one architecture, memoised by its key (optimizers re-query the same cells).
+
+    ``accuracy``: a fitted clue_plugins CLUEPredictor, SEvalOracle (with ``accuracy_metric``), one of
+    the NASLib plugin predictors, or anything with ``predict(list[ArchSpec]) -> array``. Accuracies are
+    reported in percent, as NASLib's benchmarks: a model trained on fractions is scaled by 100.
+    ``oracle`` (optional): a fitted SEvalOracle whose ``latency_metric``/``memory_metric`` heads fill
+    ``cost_info``.
+    """
+
+    def __init__(self, accuracy: Any, oracle: Any = None, latency_metric: str | None = None,
+                 memory_metric: str | None = None, accuracy_metric: str = "accuracy") -> None:
+        self.oracle = oracle
+        self.latency_metric = latency_metric
+        self.memory_metric = memory_metric
+        if oracle is not None:
+            missing = [m for m in (latency_metric, memory_metric) if m is not None and m not in oracle.metrics]
+            if missing:
+                raise ClueError(f"the SEval oracle has no head for {missing}; it predicts {', '.join(oracle.metrics)}")
+        elif latency_metric or memory_metric:
+            raise ClueError("latency_metric/memory_metric need an oracle: pass oracle=<fitted SEvalOracle>")
+        self._accuracy, self._to_percent = _accuracy_fn(accuracy, accuracy_metric)
+        self._memo: dict[str, dict[str, float]] = {}
+
+    def metrics(self, spec: ArchSpec) -> dict[str, float]:
+        """``accuracy`` (percent), ``latency`` and ``memory`` (NaN without an oracle head)."""
+        found = self._memo.get(spec.key)
+        if found is None:
+            found = self.predict_many([spec])[0]
+        return found
+
+    def predict_many(self, specs: Sequence[ArchSpec]) -> list[dict[str, float]]:
+        """Metrics of many architectures at once (one batched forward; results memoised)."""
+        todo = [s for s in dict.fromkeys(specs) if s.key not in self._memo]
+        if todo:
+            acc = np.asarray(self._accuracy(todo), dtype=np.float64) * self._to_percent
+            extra = {}
+            wanted = [m for m in (self.latency_metric, self.memory_metric) if m]
+            if wanted:
+                extra = self.oracle.predict(todo, wanted, progress=False)
+            for i, s in enumerate(todo):
+                self._memo[s.key] = {
+                    "accuracy": float(acc[i]),
+                    "latency": float(extra[self.latency_metric][i]) if self.latency_metric else math.nan,
+                    "memory": float(extra[self.memory_metric][i]) if self.memory_metric else math.nan,
+                }
+        return [self._memo[s.key] for s in specs]
+
+
+def _accuracy_fn(model: Any, metric: str) -> tuple[Callable[[list[ArchSpec]], np.ndarray], float]:
+    """(specs -> predicted accuracy, factor to percent) for the kinds of model we accept."""
+    from clue_plugins.naslib.predictors import SEvalPredictor, _ClueModelPredictor
+    from clue_plugins.predictors.clue import CLUEPredictor
+    from clue_plugins.predictors.seval import SEvalOracle
+
+    if isinstance(model, _ClueModelPredictor):
+        if model.model is None:
+            raise ClueError(f"the {type(model).__name__} is not fitted: call fit(xtrain, ytrain) before building a dataset_api")
+        if isinstance(model, SEvalPredictor):
+            return _accuracy_fn(model.model, model.metric)
+        return _accuracy_fn(model.model, metric)
+    if isinstance(model, CLUEPredictor):
+        if not hasattr(model, "scale_"):
+            raise ClueError("the CLUEPredictor is not fitted: call fit(specs, accuracies) or CLUEPredictor.load(path)")
+        return model.predict, 100.0 / model.scale_
+    if isinstance(model, SEvalOracle):
+        if metric not in model.metrics:
+            raise ClueError(f"the SEval oracle has no {metric!r} head; it predicts {', '.join(model.metrics) or 'nothing yet'}")
+        head = model.heads_[metric]
+        percent = head["lo"] + head["span"] > 1.0  # trained on percent if any label exceeded 1
+        return (lambda specs: model.predict(specs, metric, progress=False)[metric]), (1.0 if percent else 100.0)
+    if callable(getattr(model, "predict", None)):
+        return model.predict, 1.0
+    raise ClueError(f"cannot predict accuracy with a {type(model).__name__}: pass a fitted CLUEPredictor, SEvalOracle "
+                    "or NASLib plugin predictor")
+
+
+# -- NB201 ---------------------------------------------------------------------------------------------
+class _NB201Data(Mapping):
+    """``nb201_data``: arch string -> {dataset: entry}, entries computed on demand."""
+
+    def __init__(self, entry: Callable[[str], dict], datasets: Sequence[str]) -> None:
+        self._entry = entry
+        self.datasets = list(datasets)
+
+    def __getitem__(self, arch_str: str) -> dict:
+        if not isinstance(arch_str, str):
+            raise KeyError(f"NB201 entries are keyed by arch strings like '|nor_conv_3x3~0|+|...|', got {arch_str!r}")
+        return self._entry(arch_str)
+
+    def __iter__(self) -> Iterator[str]:
+        from adapters.nb201 import op_indices_to_arch_str
+
+        return (op_indices_to_arch_str(ix) for ix in itertools.product(range(5), repeat=6))
+
+    def __len__(self) -> int:
+        return 5 ** 6
+
+
+class _FinalEpoch(list):
+    """A per-epoch list that knows only the last epoch: NASLib's ``[epoch]`` lookups get that or a clear error."""
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice) or i in (-1, len(self) - 1):
+            return super().__getitem__(i)
+        raise IndexError(f"only the final-epoch value is available here, not epoch {i}: "
+                         "set `search.fidelity: -1` (or query epoch=-1)")
+
+
+def _nb201_spec(arch_str: str) -> ArchSpec:
+    from adapters.nb201 import from_arch_str
+
+    return from_arch_str(arch_str)
+
+
+def _nb201_entry(acc: float, m: dict[str, float], train_acc: float = math.nan, train_time: float = math.nan,
+                 extra_cost: dict[str, float] | None = None) -> _Answers:
+    cost = {"train_time": train_time, "latency": m.get("latency", math.nan), "memory": m.get("memory", math.nan),
+            **(extra_cost or {})}
+    return _Answers({"eval_acc1es": _FinalEpoch([acc]), "train_acc1es": _FinalEpoch([train_acc]),
+                     "eval_losses": _FinalEpoch([math.nan]), "train_losses": _FinalEpoch([math.nan]), "cost_info": cost,
+                     "latency": _FinalEpoch([cost["latency"]])})
+
+
+# -- NB101 ---------------------------------------------------------------------------------------------
+class _NB101Data:
+    """``nb101_data``: the two methods of nasbench's API that NASLib calls, answered by the surrogate."""
+
+    def __init__(self, surrogate: Surrogate) -> None:
+        self.surrogate = surrogate
+
+    def is_valid(self, model_spec: Any) -> bool:
+        """NAS-Bench-101's domain: connected, <= 7 vertices, <= 9 edges, known ops."""
+        if not getattr(model_spec, "valid_spec", True):  # nasbench's pruning found no input->output path
+            return False
+        matrix = np.asarray(model_spec.matrix)
+        ops = list(model_spec.ops)
+        return bool(len(ops) <= 7 and matrix.sum() <= 9
+                    and ops[0] == "input" and ops[-1] == "output" and all(o in _NB101_OPS for o in ops[1:-1]))
+
+    def query(self, model_spec: Any, epochs: int = 108, stop_halfway: bool = False) -> dict:
+        from adapters.nb101 import from_matrix_ops
+
+        if not self.is_valid(model_spec):
+            raise ClueError("this NB101 spec is outside NAS-Bench-101's domain (check is_valid first)")
+        if epochs != 108 or stop_halfway:
+            raise ClueError(f"only the final (108-epoch) accuracy is predicted, not epochs={epochs}"
+                            f"{' halfway' if stop_halfway else ''}: set `search.fidelity: 108` (or -1)")
+        m = self.surrogate.metrics(from_matrix_ops(model_spec.matrix, model_spec.ops))
+        return _Answers({"validation_accuracy": m["accuracy"] / 100.0, "test_accuracy": m["accuracy"] / 100.0,
+                         "train_accuracy": math.nan, "training_time": math.nan, "trainable_parameters": math.nan,
+                         "latency": m["latency"], "memory": m["memory"],
+                         "module_adjacency": np.asarray(model_spec.matrix), "module_operations": list(model_spec.ops)})
+
+
+# -- NB301 ---------------------------------------------------------------------------------------------
+class _NB301Model:
+    """One of ``nb301_model``'s two surrogates: ``predict(config=genotype, representation="genotype")``.
+
+    The first answers the predicted accuracy; the second, NB301's training-runtime model, answers NaN:
+    training time is not something our predictors estimate.
+    """
+
+    def __init__(self, surrogate: Surrogate | None) -> None:
+        self.surrogate = surrogate
+
+    def predict(self, config: Any, representation: str = "genotype", with_noise: bool = False) -> float:
+        from adapters.darts import from_genotype
+
+        if representation != "genotype":
+            raise ClueError(f"only representation='genotype' is supported, got {representation!r}")
+        spec = from_genotype(config)  # validates the genotype even when no value is predicted
+        return self.surrogate.metrics(spec)["accuracy"] if self.surrogate is not None else math.nan
+
+
+def predicted_dataset_api(ss_type: str, accuracy: Any, dataset: str = "cifar10", oracle: Any = None,
+                          latency_metric: str | None = None, memory_metric: str | None = None,
+                          accuracy_metric: str = "accuracy") -> dict:
+    """A NASLib ``dataset_api`` for ``ss_type`` whose answers come from fitted predictors.
+
+    ``dataset`` is the one the accuracy predictor was trained for; queries for another dataset fail
+    with a KeyError instead of silently answering with this one's predictions.
+    """
+    from adapters.naslib import space_of
+
+    surrogate = Surrogate(accuracy, oracle, latency_metric, memory_metric, accuracy_metric)
+    space = space_of(ss_type)
+    if space == "nb201":
+        if dataset not in NB201_DATASETS:
+            raise ClueError(f"unknown NB201 dataset {dataset!r}; NASLib's are {', '.join(NB201_DATASETS)}")
+        key = NB201_DATASETS[dataset]
+
+        def entry(arch_str: str) -> dict:
+            m = surrogate.metrics(_nb201_spec(arch_str))
+            return _Answers({key: _nb201_entry(m["accuracy"], m)})
+
+        return {"nb201_data": _NB201Data(entry, [key]), "surrogate": surrogate}
+    if dataset not in ("cifar10", None):
+        raise ClueError(f"{ss_type} has only cifar10 in NASLib, got dataset {dataset!r}")
+    if space == "nb101":
+        import naslib.utils.nb101_api as api
+
+        return {"api": api, "nb101_data": _NB101Data(surrogate), "surrogate": surrogate}
+    return {"nb301_model": [_NB301Model(surrogate), _NB301Model(None)], "surrogate": surrogate}
+
+
+def benchmark_dataset_api(table: Any = None) -> dict:
+    """NB201 ``dataset_api`` with the real benchmark values of the shared tables (no NASLib pickles needed).
+
+    ``cifar10-valid``: validation accuracy (200 epochs); ``cifar100`` and ``ImageNet16-120``: test
+    accuracy (the shared tables carry no validation split for them). ``cost_info`` has the training
+    time, FLOPs, parameters and NATS GPU latency.
+    """
+    if table is None:
+        from clue_plugins.benchmarks import load
+
+        table = load("nb201")
+    row = {s.key: i for i, s in enumerate(table.specs)}
+    cols = {c: table.column(c) for c in table.columns if c != "arch_str"}
+
+    def values(acc_col: str, train_col: str, time_col: str, cost_ds: str, i: int) -> _Answers:
+        extra = {"flops": float(cols[f"{cost_ds}.flops_M"][i]), "params": float(cols[f"{cost_ds}.params_M"][i]),
+                 "gpu_latency_s": float(cols[f"{cost_ds}.gpu_latency_s"][i])}
+        return _nb201_entry(float(cols[acc_col][i]), {"latency": extra["gpu_latency_s"]}, float(cols[train_col][i]),
+                            float(cols[time_col][i]), extra)
+
+    def entry(arch_str: str) -> dict:
+        spec = _nb201_spec(arch_str)
+        if spec.key not in row:
+            raise KeyError(f"{arch_str} is not in the NB201 table")
+        i = row[spec.key]
+        return _Answers({
+            "cifar10-valid": values("cifar10-valid.valid_acc", "cifar10-valid.train_acc",
+                                    "cifar10-valid.train_time_s", "cifar10", i),
+            **{ds: values(f"{ds}.test_acc", f"{ds}.train_acc", f"{ds}.train_time_200ep_s", ds, i)
+               for ds in ("cifar100", "ImageNet16-120")}})
+
+    return {"nb201_data": _NB201Data(entry, ["cifar10-valid", "cifar100", "ImageNet16-120"])}
