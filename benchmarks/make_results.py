@@ -130,6 +130,10 @@ def plugin_sections(root: Path) -> list[str]:
         parts.append("## NASLib plugin: CLUE and SEval in NASLib's PredictorEvaluator "
                      "(`python benchmarks/bench_naslib_predictors.py`, needs NASLib)\n")
         parts.append(naslib.read_text())
+    nni = root / "nni" / "results.md"
+    if nni.exists():
+        parts.append("## NNI plugin: NasExperiment scored by CLUE and SEval (`python benchmarks/bench_nni.py`)\n")
+        parts.append(nni.read_text())
     return parts
 
 

@@ -42,83 +42,6 @@ class _Answers(dict):
         raise KeyError(f"{key!r} is not available from this dataset_api; it answers {', '.join(map(str, self))}")
 
 
-class Surrogate:
-    """Predicted metrics of one architecture, memoised by its key (optimizers re-query the same cells).
-
-    ``accuracy``: a fitted clue_plugins CLUEPredictor, SEvalOracle (with ``accuracy_metric``), one of
-    the NASLib plugin predictors, or anything with ``predict(list[ArchSpec]) -> array``. Accuracies are
-    reported in percent, as NASLib's benchmarks: a model trained on fractions is scaled by 100.
-    ``oracle`` (optional): a fitted SEvalOracle whose ``latency_metric``/``memory_metric`` heads fill
-    ``cost_info``.
-    """
-
-    def __init__(self, accuracy: Any, oracle: Any = None, latency_metric: str | None = None,
-                 memory_metric: str | None = None, accuracy_metric: str = "accuracy") -> None:
-        self.oracle = oracle
-        self.latency_metric = latency_metric
-        self.memory_metric = memory_metric
-        if oracle is not None:
-            missing = [m for m in (latency_metric, memory_metric) if m is not None and m not in oracle.metrics]
-            if missing:
-                raise ClueError(f"the SEval oracle has no head for {missing}; it predicts {', '.join(oracle.metrics)}")
-        elif latency_metric or memory_metric:
-            raise ClueError("latency_metric/memory_metric need an oracle: pass oracle=<fitted SEvalOracle>")
-        self._accuracy, self._to_percent = _accuracy_fn(accuracy, accuracy_metric)
-        self._memo: dict[str, dict[str, float]] = {}
-
-    def metrics(self, spec: ArchSpec) -> dict[str, float]:
-        """``accuracy`` (percent), ``latency`` and ``memory`` (NaN without an oracle head)."""
-        found = self._memo.get(spec.key)
-        if found is None:
-            found = self.predict_many([spec])[0]
-        return found
-
-    def predict_many(self, specs: Sequence[ArchSpec]) -> list[dict[str, float]]:
-        """Metrics of many architectures at once (one batched forward; results memoised)."""
-        todo = [s for s in dict.fromkeys(specs) if s.key not in self._memo]
-        if todo:
-            acc = np.asarray(self._accuracy(todo), dtype=np.float64) * self._to_percent
-            extra = {}
-            wanted = [m for m in (self.latency_metric, self.memory_metric) if m]
-            if wanted:
-                extra = self.oracle.predict(todo, wanted, progress=False)
-            for i, s in enumerate(todo):
-                self._memo[s.key] = {
-                    "accuracy": float(acc[i]),
-                    "latency": float(extra[self.latency_metric][i]) if self.latency_metric else math.nan,
-                    "memory": float(extra[self.memory_metric][i]) if self.memory_metric else math.nan,
-                }
-        return [self._memo[s.key] for s in specs]
-
-
-def _accuracy_fn(model: Any, metric: str) -> tuple[Callable[[list[ArchSpec]], np.ndarray], float]:
-    """(specs -> predicted accuracy, factor to percent) for the kinds of model we accept."""
-    from clue_plugins.naslib.predictors import SEvalPredictor, _ClueModelPredictor
-    from clue_plugins.predictors.clue import CLUEPredictor
-    from clue_plugins.predictors.seval import SEvalOracle
-
-    if isinstance(model, _ClueModelPredictor):
-        if model.model is None:
-            raise ClueError(f"the {type(model).__name__} is not fitted: call fit(xtrain, ytrain) before building a dataset_api")
-        if isinstance(model, SEvalPredictor):
-            return _accuracy_fn(model.model, model.metric)
-        return _accuracy_fn(model.model, metric)
-    if isinstance(model, CLUEPredictor):
-        if not hasattr(model, "scale_"):
-            raise ClueError("the CLUEPredictor is not fitted: call fit(specs, accuracies) or CLUEPredictor.load(path)")
-        return model.predict, 100.0 / model.scale_
-    if isinstance(model, SEvalOracle):
-        if metric not in model.metrics:
-            raise ClueError(f"the SEval oracle has no {metric!r} head; it predicts {', '.join(model.metrics) or 'nothing yet'}")
-        head = model.heads_[metric]
-        percent = head["lo"] + head["span"] > 1.0  # trained on percent if any label exceeded 1
-        return (lambda specs: model.predict(specs, metric, progress=False)[metric]), (1.0 if percent else 100.0)
-    if callable(getattr(model, "predict", None)):
-        return model.predict, 1.0
-    raise ClueError(f"cannot predict accuracy with a {type(model).__name__}: pass a fitted CLUEPredictor, SEvalOracle "
-                    "or NASLib plugin predictor")
-
-
 # -- NB201 ---------------------------------------------------------------------------------------------
 class _NB201Data(Mapping):
     """``nb201_data``: arch string -> {dataset: entry}, entries computed on demand."""
@@ -170,7 +93,7 @@ def _nb201_entry(acc: float, m: dict[str, float], train_acc: float = math.nan, t
 class _NB101Data:
     """``nb101_data``: the two methods of nasbench's API that NASLib calls, answered by the surrogate."""
 
-    def __init__(self, surrogate: Surrogate) -> None:
+    def __init__(self, surrogate: Any) -> None:
         self.surrogate = surrogate
 
     def is_valid(self, model_spec: Any) -> bool:
@@ -205,7 +128,7 @@ class _NB301Model:
     training time is not something our predictors estimate.
     """
 
-    def __init__(self, surrogate: Surrogate | None) -> None:
+    def __init__(self, surrogate: Any) -> None:
         self.surrogate = surrogate
 
     def predict(self, config: Any, representation: str = "genotype", with_noise: bool = False) -> float:
@@ -215,6 +138,17 @@ class _NB301Model:
             raise ClueError(f"only representation='genotype' is supported, got {representation!r}")
         spec = from_genotype(config)  # validates the genotype even when no value is predicted
         return self.surrogate.metrics(spec)["accuracy"] if self.surrogate is not None else math.nan
+
+
+def _unwrap(model: Any, metric: str) -> tuple[Any, str]:
+    """The clue_plugins model inside a NASLib plugin predictor (and, for SEval, its metric)."""
+    from clue_plugins.naslib.predictors import SEvalPredictor, _ClueModelPredictor
+
+    if not isinstance(model, _ClueModelPredictor):
+        return model, metric
+    if model.model is None:
+        raise ClueError(f"the {type(model).__name__} is not fitted: call fit(xtrain, ytrain) before building a dataset_api")
+    return model.model, model.metric if isinstance(model, SEvalPredictor) else metric
 
 
 def predicted_dataset_api(ss_type: str, accuracy: Any, dataset: str = "cifar10", oracle: Any = None,
@@ -227,6 +161,11 @@ def predicted_dataset_api(ss_type: str, accuracy: Any, dataset: str = "cifar10",
     """
     from adapters.naslib import space_of
 
+    from clue_plugins.surrogate import Surrogate
+
+    if oracle is None and (latency_metric or memory_metric):
+        raise ClueError("latency_metric/memory_metric need an oracle: pass oracle=<fitted SEvalOracle>")
+    accuracy, accuracy_metric = _unwrap(accuracy, accuracy_metric)
     surrogate = Surrogate(accuracy, oracle, latency_metric, memory_metric, accuracy_metric)
     space = space_of(ss_type)
     if space == "nb201":

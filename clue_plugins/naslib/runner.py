@@ -61,38 +61,25 @@ def _search_space(ss_type: str) -> Any:
     return spaces[ss_type]()
 
 
-def _target_name(ss_type: str, dataset: str) -> str:
-    from adapters.naslib import space_of
-
-    space = space_of(ss_type)
-    return f"nb201-{'cifar10' if dataset == 'cifar10-valid' else dataset}" if space == "nb201" else space
-
-
 def fit_surrogate(cfg: Any) -> dict:
     """The ``predicted`` dataset_api of ``cfg.surrogate``: load or train its predictors."""
-    from clue_plugins.evaluation.targets import load_target
+    from adapters.naslib import space_of
     from clue_plugins.naslib.dataset_api import predicted_dataset_api
     from clue_plugins.predictors.clue import CLUEPredictor
     from clue_plugins.predictors.seval import SEvalOracle
+    from clue_plugins.surrogate import fit_accuracy_model
 
     sur = dict(cfg.get("surrogate", None) or {})
     name = sur.get("predictor", "clue")
-    if name not in ("clue", "seval"):
-        raise ClueError(f"surrogate.predictor must be 'clue' or 'seval', got {name!r}")
     metric = "accuracy"
     if sur.get("load"):
+        if name not in ("clue", "seval"):
+            raise ClueError(f"surrogate.predictor must be 'clue' or 'seval', got {name!r}")
         model = (CLUEPredictor if name == "clue" else SEvalOracle).load(sur["load"])
         metric = sur.get("accuracy_metric", metric)
     elif sur.get("train_size"):
-        target = load_target(_target_name(cfg.search_space, cfg.dataset))
-        rng = np.random.default_rng(int(sur.get("seed", cfg.seed)))
-        idx = rng.choice(len(target.specs), size=int(sur["train_size"]), replace=False)
-        specs, y = [target.specs[i] for i in idx], target.y[idx]
-        options = dict(sur.get("options", None) or {})
-        if name == "clue":
-            model = CLUEPredictor(seed=int(cfg.seed), **options).fit(specs, y)
-        else:
-            model = SEvalOracle(seed=int(cfg.seed), **options).fit(specs, {metric: y}, progress=False)
+        model = fit_accuracy_model(space_of(cfg.search_space), int(sur["train_size"]), cfg.dataset, name,
+                                   int(sur.get("seed", cfg.seed)), dict(sur.get("options", None) or {}))
     else:
         raise ClueError("dataset_api: predicted needs surrogate.load (a saved predictor) or surrogate.train_size")
     oracle = SEvalOracle.load(sur["oracle"]) if sur.get("oracle") else None
@@ -190,9 +177,11 @@ def _best(optimizer: Any, cfg: Any, dataset_api: Any) -> dict:
 
         out["arch_str"] = to_arch_str(spec)
         try:
+            from adapters.naslib import space_of
             from clue_plugins.evaluation.targets import load_target
+            from clue_plugins.surrogate import target_name
 
-            target = load_target(_target_name(cfg.search_space, cfg.dataset))
+            target = load_target(target_name(space_of(cfg.search_space), cfg.dataset))
             y = target.y[[s.key for s in target.specs].index(spec.key)]
             out["true_test_accuracy"] = float(y)
             out["true_percentile"] = float((target.y < y).mean() * 100)
