@@ -24,25 +24,25 @@ def _true_from_tables(keys: list[str], dataset: str, device: str | None) -> tupl
 
 
 def _true_from_nni(samples: list[dict], dataset: str) -> list[float]:
-    from nni.nas.benchmark.constants import DATABASE_DIR
+    import os
+
+    from nni.nas.benchmark.constants import DATABASE_DIR, DB_URLS
     from nni.nas.benchmark.evaluator import _strip_common_label_scope
 
-    try:
-        from nni.nas.benchmark.nasbench201 import query_nb201_trial_stats
+    path = os.path.join(DATABASE_DIR, os.path.basename(DB_URLS["nasbench201"]))
+    how = ("create it with `python -m nni.nas.benchmark.download nasbench201` (or set NASBENCHMARK_DIR to where it is), "
+           "or use source='tables'")
+    if not os.path.isfile(path) or os.path.getsize(path) == 0:
+        raise MissingDataError(f"NNI's NAS-Bench-201 database is not at {path}; {how}")
+    from nni.nas.benchmark.nasbench201 import query_nb201_trial_stats
 
-        out = []
-        for s in samples:
-            rows = list(query_nb201_trial_stats(dict(sorted(_strip_common_label_scope(s).items())), 200, dataset))
-            if not rows:
-                raise ClueError(f"NNI's NAS-Bench-201 database has no entry for {s}")
-            out.append(float(np.mean([r["test_acc"] for r in rows])))
-        return out
-    except Exception as exc:  # peewee raises its own errors when the SQLite file is absent
-        if isinstance(exc, ClueError):
-            raise
-        raise MissingDataError(f"NNI's NAS-Bench-201 database could not be read from {DATABASE_DIR} ({exc}); "
-                               "create it with `python -m nni.nas.benchmark.download nasbench201` or set "
-                               "NASBENCHMARK_DIR, or use source='tables'") from exc
+    out = []
+    for s in samples:
+        rows = list(query_nb201_trial_stats(dict(sorted(_strip_common_label_scope(s).items())), 200, dataset))
+        if not rows:  # the full database has every cell: an empty answer means an incomplete file
+            raise MissingDataError(f"NNI's NAS-Bench-201 database at {path} has no entry for {s}; it is incomplete: {how}")
+        out.append(float(np.mean([r["test_acc"] for r in rows])))
+    return out
 
 
 def compare_with_benchmark(result: Any, dataset: str = "cifar10", device: str | None = None, top_k: int = 5,
