@@ -1,4 +1,4 @@
-"""Atomic file writes and the user cache folder."""
+"""Atomic file writes, saved model folders and the user cache folder."""
 
 from __future__ import annotations
 
@@ -44,6 +44,36 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
 
 def write_json_atomic(path: str | os.PathLike, obj: Any, indent: int | None = 1) -> None:
     write_text_atomic(path, json.dumps(obj, indent=indent, sort_keys=False) + "\n")
+
+
+def save_model_dir(path: str | os.PathLike, meta_name: str, meta: dict, weights_name: str, tensors: Any) -> None:
+    """Write a saved model folder: tensors/state dicts (``torch.save``) first, then the JSON that names them."""
+    import torch
+
+    path = Path(path)
+    with atomic_path(path / weights_name) as tmp:
+        torch.save(tensors, tmp)
+    write_json_atomic(path / meta_name, meta)
+
+
+def load_model_dir(path: str | os.PathLike, meta_name: str, weights_name: str, fmt: str, what: str) -> tuple[dict, Any]:
+    """(meta, tensors) of a folder written by :func:`save_model_dir`, checking its ``format`` is ``fmt``.
+
+    ``what`` names the model in errors ("an SEval oracle"); tensors load with ``weights_only`` (no pickled code).
+    """
+    import torch
+
+    from clue_plugins.errors import ClueError
+
+    path = Path(path)
+    try:
+        meta = json.loads((path / meta_name).read_text())
+        tensors = torch.load(path / weights_name, map_location="cpu", weights_only=True)
+    except FileNotFoundError as exc:
+        raise ClueError(f"no saved {what.split(' ', 1)[1]} at {path} ({exc.filename} missing)") from None
+    if meta.get("format") != fmt:
+        raise ClueError(f"{path} holds format {meta.get('format')!r}, not {what} ({fmt})")
+    return meta, tensors
 
 
 def cache_dir() -> Path:

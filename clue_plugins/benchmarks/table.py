@@ -50,14 +50,15 @@ class BenchmarkTable:
             raise KeyError(f"no metric {name!r} in this {self.space} table; available: {', '.join(self.columns)}")
         return self.metrics[name].to_numpy()
 
-    def row_of(self, spec: ArchSpec) -> int:
-        """Row index of ``spec`` (by its key), raising KeyError if the table does not hold it."""
+    def row_of(self, spec: ArchSpec | str) -> int:
+        """Row index of ``spec`` (or of its key), raising KeyError if the table does not hold it."""
         if self._row_of is None:
             self._row_of = {s.key: i for i, s in enumerate(self.specs)}
+        key = spec if isinstance(spec, str) else spec.key
         try:
-            return self._row_of[spec.key]
+            return self._row_of[key]
         except KeyError:
-            raise KeyError(f"architecture {spec.key} is not in this {self.space} table") from None
+            raise KeyError(f"architecture {key} is not in this {self.space} table") from None
 
     def subset(self, rows: Sequence[int] | np.ndarray) -> "BenchmarkTable":
         rows = np.asarray(rows, dtype=np.int64)

@@ -198,7 +198,6 @@ def benchmark_dataset_api(table: Any = None) -> dict:
         from clue_plugins.benchmarks import load
 
         table = load("nb201")
-    row = {s.key: i for i, s in enumerate(table.specs)}
     cols = {c: table.column(c) for c in table.columns if c != "arch_str"}
 
     def values(acc_col: str, train_col: str, time_col: str, cost_ds: str, i: int) -> _Answers:
@@ -208,10 +207,7 @@ def benchmark_dataset_api(table: Any = None) -> dict:
                             float(cols[time_col][i]), extra)
 
     def entry(arch_str: str) -> dict:
-        spec = _nb201_spec(arch_str)
-        if spec.key not in row:
-            raise KeyError(f"{arch_str} is not in the NB201 table")
-        i = row[spec.key]
+        i = table.row_of(_nb201_spec(arch_str))
         return _Answers({
             "cifar10-valid": values("cifar10-valid.valid_acc", "cifar10-valid.train_acc",
                                     "cifar10-valid.train_time_s", "cifar10", i),

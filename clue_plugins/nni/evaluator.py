@@ -77,7 +77,7 @@ class SurrogateEvaluator(BenchmarkEvaluator):
         known = {k: v for k, v in metrics.items() if not math.isnan(v)}
         self.trials.append({"trial": len(self.trials), "sample": dict(sample), "key": spec.key, "default": value,
                             "eval_ms": 1000 * (time.perf_counter() - t0),
-                            "feasible": self.objective.feasible(known) if not self.objective.needs() - set(known) else None,
+                            "feasible": self.objective.feasible(known),  # fold() has checked the budgets' metrics exist
                             **{k: (None if math.isnan(v) else v) for k, v in metrics.items()}})
         nni.report_final_result({"default": value, **known})
         return value

@@ -64,7 +64,7 @@ class SearchResult:
 
     def top(self, k: int = 5, feasible_only: bool = True) -> list[dict[str, Any]]:
         """The k best trials by the objective (only feasible ones, where budgets apply, unless told otherwise)."""
-        pool = [t for t in self.trials if not feasible_only or t["feasible"] is not False]
+        pool = [t for t in self.trials if not feasible_only or t["feasible"]]
         return sorted(pool, key=lambda t: t["default"], reverse=True)[:k]
 
     def summary(self) -> dict[str, Any]:

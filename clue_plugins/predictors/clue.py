@@ -10,7 +10,6 @@ Every ablation of the paper's table 4 is a switch in :class:`CLUEConfig`.
 
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from clue_plugins._io import atomic_path, write_json_atomic
+from clue_plugins._io import load_model_dir, save_model_dir
 from clue_plugins.errors import ClueError, NotFittedError
 from clue_plugins.predictors.features import graph_features, to_fraction
 from clue_plugins.spec import ArchSpec
@@ -308,29 +307,15 @@ class CLUEPredictor:
     # -- persistence ------------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
         """Write ``path/config.json`` and ``path/weights.pt`` (state dicts only, no pickled code)."""
-        import torch
-
         self._check_fitted()
-        path = Path(path)
         meta = {"format": "clue-nas-predictor/1", "config": asdict(self._cfg()), "scale": self.scale_,
                 "dims": list(self.dims_), "n_train": self.n_train_,
                 "standardize": [[m.tolist(), sd.tolist()] for m, sd in self.stats_] if self.stats_ else None}
-        with atomic_path(path / "weights.pt") as tmp:
-            torch.save([m.state_dict() for m in self.models_], tmp)
-        write_json_atomic(path / "config.json", meta)
+        save_model_dir(path, "config.json", meta, "weights.pt", [m.state_dict() for m in self.models_])
 
     @classmethod
     def load(cls, path: str | Path) -> "CLUEPredictor":
-        import torch
-
-        path = Path(path)
-        try:
-            meta = json.loads((path / "config.json").read_text())
-            states = torch.load(path / "weights.pt", map_location="cpu", weights_only=True)
-        except FileNotFoundError as exc:
-            raise ClueError(f"no saved CLUE predictor at {path} ({exc.filename} missing)") from None
-        if meta.get("format") != "clue-nas-predictor/1":
-            raise ClueError(f"{path} holds format {meta.get('format')!r}, not a CLUE predictor")
+        meta, states = load_model_dir(path, "config.json", "weights.pt", "clue-nas-predictor/1", "a CLUE predictor")
         self = cls(**meta["config"])
         self.scale_, self.dims_, self.n_train_ = meta["scale"], tuple(meta["dims"]), meta["n_train"]
         stats = meta.get("standardize")

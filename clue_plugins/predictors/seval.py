@@ -14,7 +14,6 @@ any ``torch.nn.Module`` (traced on ``example_input``), ready SEval strings, and 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from clue_plugins._io import atomic_path, write_json_atomic
+from clue_plugins._io import load_model_dir, save_model_dir
 from clue_plugins.errors import ClueError, NotFittedError
 from clue_plugins.spec import ArchSpec
 
@@ -208,7 +207,6 @@ class SEvalOracle:
 
         if not getattr(self, "heads_", None):
             raise NotFittedError("nothing to save: this SEvalOracle has no heads yet")
-        path = Path(path)
         meta = {"format": FORMAT, "config": asdict(self._cfg()),
                 "heads": {m: {k: h[k] for k in ("lo", "span", "kind", "n_train")} for m, h in self.heads_.items()}}
         tensors = {}
@@ -218,22 +216,11 @@ class SEvalOracle:
                 tensors[m]["weights"] = torch.from_numpy(h["weights"])
             if "net" in h:
                 tensors[m]["state"] = h["net"].state_dict()
-        with atomic_path(path / "heads.pt") as tmp:
-            torch.save(tensors, tmp)
-        write_json_atomic(path / "oracle.json", meta)
+        save_model_dir(path, "oracle.json", meta, "heads.pt", tensors)
 
     @classmethod
     def load(cls, path: str | Path) -> "SEvalOracle":
-        import torch
-
-        path = Path(path)
-        try:
-            meta = json.loads((path / "oracle.json").read_text())
-            tensors = torch.load(path / "heads.pt", map_location="cpu", weights_only=True)
-        except FileNotFoundError as exc:
-            raise ClueError(f"no saved SEval oracle at {path} ({exc.filename} missing)") from None
-        if meta.get("format") != FORMAT:
-            raise ClueError(f"{path} holds format {meta.get('format')!r}, not an SEval oracle ({FORMAT})")
+        meta, tensors = load_model_dir(path, "oracle.json", "heads.pt", FORMAT, "an SEval oracle")
         self = cls(**meta["config"])
         cfg = self._cfg()
         self.heads_ = {}

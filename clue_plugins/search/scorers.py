@@ -20,7 +20,7 @@ class TableScorer:
             from clue_plugins.benchmarks import load
 
             table = load("nb201")
-        self._row = {s.key: i for i, s in enumerate(table.specs)}
+        self._table = table
         self._acc = table.column(f"{dataset}.test_acc").astype(float)
         self._lat = table.column(f"latency_ms.{device}").astype(float) if device else None
         self.dataset, self.device = dataset, device
@@ -30,7 +30,7 @@ class TableScorer:
         for s in specs:
             if s.space != "nb201":
                 raise ClueError(f"the table scorer answers NB201 cells only, got a {s.space} cell")
-            i = self._row[s.key]
+            i = self._table.row_of(s)
             out.append({"accuracy": float(self._acc[i]), "latency": float(self._lat[i]) if self._lat is not None else math.nan,
                         "memory": math.nan})
         return out
