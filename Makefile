@@ -1,4 +1,4 @@
-# `make run`: set up a venv and run the main job. `make test`: set up and run the test suite.
+# `make run`: set up a venv and run the main job (CLUE-NAS on 100 NB201 cells, then a 60-query guided evolution). `make test`: set up and run the test suite.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 # The shared benchmark data sits beside the checkout in development and CI; users set their own.
@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(VENV)/bin/clue-nas summary --spaces nb201
-	$(VENV)/bin/clue-nas demo --budget 100
+	$(VENV)/bin/clue-nas demo --budget 100 --search 60
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -n 2 -q

@@ -134,6 +134,18 @@ def plugin_sections(root: Path) -> list[str]:
     if nni.exists():
         parts.append("## NNI plugin: NasExperiment scored by CLUE and SEval (`python benchmarks/bench_nni.py`)\n")
         parts.append(nni.read_text())
+    search = root / "search" / "search.md"
+    if search.exists():
+        parts.append("## Searches on NB201 (`clue-nas search-bench`, see docs/search.md)\n")
+        parts.append(search.read_text())
+        parts.append("Best-so-far true accuracy per true query (mean over seeds): ![curves](results/search/curves.png)\n")
+        if (root / "search" / "fronts.png").exists():
+            parts.append("Accuracy-latency fronts of the evaluated cells (seed 0, median-latency budget): "
+                         "![fronts](results/search/fronts.png)\n")
+    proxies = root / "proxies.md"
+    if proxies.exists():
+        parts.append("### FreeREA's training-free proxies per image batch (`python benchmarks/bench_proxies.py`)\n")
+        parts.append(proxies.read_text())
     return parts
 
 

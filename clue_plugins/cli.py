@@ -156,7 +156,26 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if args.save:
         model.save(args.save)
         print(f"saved the predictor to {args.save}")
+    if args.search:
+        _demo_search(args)
     return 0
+
+
+def _demo_search(args: argparse.Namespace) -> None:
+    """CLUE-NAS table 7 (b): predictor-guided evolution with ``args.search`` true queries."""
+    from adapters.nb201 import to_arch_str
+    from clue_plugins.predictors.clue import CLUEPredictor
+    from clue_plugins.search import TableScorer, predictor_evolution
+
+    query = TableScorer(args.dataset)
+    t0 = time.perf_counter()
+    run = predictor_evolution("nb201", query, lambda seed: CLUEPredictor(seed=seed), queries=args.search, seed=args.seed)
+    acc = run.answer.metrics["accuracy"]
+    print(f"\nCLUE-guided evolution, {run.queries} true queries ({run.extra['rounds']} rounds: CLUE refit on the "
+          f"queried cells, evolution on its predictions picks the next 10), {time.perf_counter() - t0:.1f}s")
+    print(f"found cell: {to_arch_str(run.answer.spec)}")
+    print(f"true {args.dataset} test accuracy {acc:.2f}; space optimum {query.optimum:.2f}; "
+          f"better than {100 * query.share_below(acc):.2f}% of the 15,625 cells")
 
 
 def _cmd_text_encoders(args: argparse.Namespace) -> int:
@@ -271,6 +290,25 @@ def _cmd_nni_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_search_bench(args: argparse.Namespace) -> int:
+    from clue_plugins.search.benchmark import BenchSettings, run_benchmark
+    from clue_plugins.search.report import markdown
+
+    settings = BenchSettings(seeds=args.seeds, datasets=tuple(args.datasets), strategies=tuple(args.strategies),
+                             max_queries=args.max_queries, freerea_networks=args.freerea_networks,
+                             proxy_batch=args.proxy_batch, hw_devices=tuple(args.devices), hw_seeds=args.hw_seeds,
+                             hw_quantiles=tuple(args.quantiles), workers=args.workers)
+    if args.report_only:
+        from clue_plugins.search.benchmark import report_existing
+
+        summary = report_existing(args.out, args.seeds, args.hw_seeds)
+    else:
+        summary = run_benchmark(settings, args.out, progress=not args.quiet)
+    print(markdown(summary))
+    print(f"rows, summary.json, search.md, curves.png and fronts.png in {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="clue-nas", description="CLUE-NAS and SEval-NAS predictors for NAS frameworks")
     sub = p.add_subparsers(dest="command", required=True)
@@ -321,6 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--dataset", default="cifar10", choices=["cifar10", "cifar100", "ImageNet16-120"])
     dm.add_argument("--seed", type=int, default=0)
     dm.add_argument("--save", help="folder to save the trained predictor in")
+    dm.add_argument("--search", type=int, default=0, metavar="QUERIES",
+                    help="then run CLUE-guided evolution with this many true queries (0: skip)")
     dm.set_defaults(func=_cmd_demo)
 
     ms = sub.add_parser("measure", help="measure the training memory of every cell of a space (resumable)")
@@ -385,6 +425,26 @@ def build_parser() -> argparse.ArgumentParser:
     nn_.add_argument("--out", help="folder for trials.json (every trial's metrics) and summary.json")
     nn_.add_argument("--verbose", action="store_true", help="show NNI's per-trial log")
     nn_.set_defaults(func=_cmd_nni_search)
+
+    from clue_plugins.search.benchmark import DATASETS, DEVICES, STRATEGIES
+
+    sb = sub.add_parser("search-bench", help="NB201 search benchmark: random, RE, FreeREA, FreeREA+CLUE, CLUE random "
+                        "100+30, CLUE evolution 60/90 over seeds and datasets, and hardware-aware searches (resumable)")
+    sb.add_argument("--out", default="docs/results/search", help="results folder (rows.jsonl is resumed)")
+    sb.add_argument("--seeds", type=int, default=10)
+    sb.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
+    sb.add_argument("--strategies", nargs="+", default=list(STRATEGIES), choices=list(STRATEGIES))
+    sb.add_argument("--max-queries", type=int, default=200, help="query budget of random search and RE")
+    sb.add_argument("--freerea-networks", type=int, default=200, help="networks FreeREA's proxies score per run")
+    sb.add_argument("--proxy-batch", type=int, default=32, help="images in the NASWOT batch")
+    sb.add_argument("--devices", nargs="*", default=list(DEVICES), choices=list(DEVICES), help="hardware-aware devices")
+    sb.add_argument("--quantiles", nargs="+", type=float, default=[0.25, 0.5], help="latency budgets as quantiles")
+    sb.add_argument("--hw-seeds", type=int, default=10, help="seeds per hardware setting (0: skip)")
+    sb.add_argument("--workers", type=int, default=1, help="parallel worker processes")
+    sb.add_argument("--quiet", action="store_true")
+    sb.add_argument("--report-only", action="store_true", help="rebuild the tables and plots from the rows already in "
+                    "--out (those with seeds below --seeds / --hw-seeds)")
+    sb.set_defaults(func=_cmd_search_bench)
 
     te = sub.add_parser("text-encoders", help="list text encoders, or fetch CLIP weights (needs internet)")
     te.add_argument("action", choices=["list", "fetch"])

@@ -4,13 +4,19 @@
   hardware budgets) are arguments, the algorithm never changes.
 - :func:`predictor_random`, :func:`predictor_evolution`: CLUE-NAS table 7's predictor-guided searches
   with exact query accounting.
-- Scorers: :class:`TableScorer` (true benchmark values: a query), :class:`PredictorScorer` (predictions).
+- Scorers: :class:`TableScorer` (true benchmark values: a query), :class:`PredictorScorer` (predictions),
+  :class:`ProxyScorer` (FreeREA's training-free proxies on the real networks), :class:`MergedScorer`.
+- Fitness: :class:`ObjectiveFitness` (objective with budgets), :class:`RelativeFitness` (FreeREA's
+  max-normalised sum, with the same budgets).
 """
 
-from clue_plugins.search.evolution import Budget, CountingScorer, Evolution, ObjectiveFitness, Record, SearchRun
+from clue_plugins.search.evolution import Budget, CountingScorer, Evolution, Record, SearchRun
+from clue_plugins.search.fitness import FREEREA_WEIGHTS, ObjectiveFitness, RelativeFitness
 from clue_plugins.search.guided import predictor_evolution, predictor_random
-from clue_plugins.search.scorers import PredictorScorer, TableScorer
-from clue_plugins.search.spaces import SpaceOps
+from clue_plugins.search.proxies import PROXIES, ProxyScorer
+from clue_plugins.search.scorers import MergedScorer, PredictorScorer, TableScorer
+from clue_plugins.search.spaces import SpaceOps, register_space
 
-__all__ = ["Budget", "CountingScorer", "Evolution", "ObjectiveFitness", "PredictorScorer", "Record", "SearchRun",
-           "SpaceOps", "TableScorer", "predictor_evolution", "predictor_random"]
+__all__ = ["FREEREA_WEIGHTS", "PROXIES", "Budget", "CountingScorer", "Evolution", "MergedScorer", "ObjectiveFitness",
+           "PredictorScorer", "ProxyScorer", "Record", "RelativeFitness", "SearchRun", "SpaceOps", "TableScorer",
+           "predictor_evolution", "predictor_random", "register_space"]

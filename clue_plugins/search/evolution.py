@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from clue_plugins.errors import ClueError
-from clue_plugins.objectives import Objective
+from clue_plugins.search.fitness import ObjectiveFitness
 from clue_plugins.search.spaces import SpaceOps
 from clue_plugins.spec import ArchSpec
 
@@ -88,16 +88,6 @@ class CountingScorer:
                 self.specs[s.key] = s
                 self.order.append(s.key)
         return [self.memo[s.key] for s in specs]
-
-
-class ObjectiveFitness:
-    """Fitness = the objective's folded value (accuracy, budgets, trade-off) of each cell."""
-
-    def __init__(self, objective: Objective | None = None) -> None:
-        self.objective = objective or Objective()
-
-    def __call__(self, metrics: Sequence[Metrics]) -> np.ndarray:
-        return np.array([self.objective.fold(m) for m in metrics], dtype=np.float64)
 
 
 @dataclass

@@ -42,6 +42,12 @@ class TableScorer:
 
         return float(np.nanmax(self._acc))
 
+    def share_below(self, accuracy: float) -> float:
+        """Fraction of the space's cells with a lower true accuracy (a search answer's percentile / 100)."""
+        import numpy as np
+
+        return float(np.mean(self._acc < accuracy))
+
 
 class PredictorScorer:
     """Predicted metrics from a :class:`~clue_plugins.surrogate.Surrogate` (CLUE accuracy, SEval heads)."""
@@ -51,3 +57,20 @@ class PredictorScorer:
 
     def __call__(self, specs: Sequence[ArchSpec]) -> list[dict[str, float]]:
         return self.surrogate.predict_many(list(specs))
+
+
+class MergedScorer:
+    """Several oracles at once: their metric dicts merged per cell, later scorers winning on shared keys
+    unless the value is NaN (e.g. proxies + CLUE accuracy + SEval latency for FreeREA + CLUE)."""
+
+    def __init__(self, *scorers: Any) -> None:
+        if not scorers:
+            raise ClueError("MergedScorer needs at least one scorer")
+        self.scorers = scorers
+
+    def __call__(self, specs: Sequence[ArchSpec]) -> list[dict[str, float]]:
+        out: list[dict[str, float]] = [{} for _ in specs]
+        for scorer in self.scorers:
+            for merged, metrics in zip(out, scorer(specs)):
+                merged.update({k: v for k, v in metrics.items() if not (isinstance(v, float) and math.isnan(v) and k in merged)})
+        return out

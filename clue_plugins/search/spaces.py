@@ -160,3 +160,12 @@ def _nb301() -> tuple:
 
 
 _SPACES = {"nb201": _nb201(), "nb101": _nb101(), "nb301": _nb301()}
+
+
+def register_space(space: str, genes: Callable[[ArchSpec], list], decode: Callable[[list], ArchSpec],
+                   random_gene: Callable[[int, np.random.Generator], object], n_genes: int,
+                   groups: list[list[int]] | None = None) -> None:
+    """Make a new search space searchable: ``genes(spec)`` and ``decode(genes)`` (raising GenotypeError for an
+    invalid cell, which is then redrawn) convert between specs and a fixed-length gene list, ``random_gene(i,
+    rng)`` draws gene ``i``, and ``groups`` are the gene sets crossover swaps together (default: each gene)."""
+    _SPACES[space] = (genes, decode, random_gene, n_genes, groups or [[i] for i in range(n_genes)])

@@ -1,0 +1,315 @@
+"""``clue-nas search-bench``: what each search strategy finds on NB201, over seeds, datasets and devices.
+
+Accuracy benchmark (per dataset, per seed; "queries" are true accuracies read from the tables, i.e.
+trained networks, and every one is counted):
+
+- ``random``: random search; ``re``: aging evolution (population 20, tournament 5, one mutation per
+  step) on true accuracy. Both run to the largest query budget; the best found after each budget in
+  ``QUERY_BUDGETS`` is read from the same run (the prefix of a longer run is the shorter run).
+- ``freerea``: FreeREA as published (population 100, tournament 25, 2 mutations + 1 crossover) on the
+  training-free score; no true queries; the answer is the history's best by that score.
+- ``freerea+clue``: the same algorithm, CLUE trained on ``clue_train`` random queried cells (they seed
+  the population), fitness = proxies + CLUE's predicted accuracy, each max-normalised.
+- ``clue-random``: CLUE-NAS table 7 (a), ``clue_train`` queries + the predictor's top 30.
+- ``clue-evo``: table 7 (b), predictor-guided evolution with 90 queries; its state after 60 queries is
+  the 60-query search (the rounds query 10 cells each), so 60 and 90 come from one run.
+
+Hardware-aware benchmark (CIFAR-10, per device and latency budget = a quantile of the device's true
+latencies): ``re`` on true accuracy and latency, ``clue-evo`` with SEval latency heads screening inside
+the search, and ``freerea`` with the SEval latency head as a budget. Reported: the answer's true accuracy
+and whether its true latency meets the budget, and the hypervolume of the true accuracy-latency front of
+the cells the search evaluated (queried cells; FreeREA: its final population), inside the box
+latency <= budget and accuracy >= the space's median, relative to the true front's.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from clue_plugins.errors import ClueError
+
+DATASETS: dict[str, dict[str, Any]] = {
+    "cifar10": {"num_classes": 10, "image_size": 32},
+    "cifar100": {"num_classes": 100, "image_size": 32},
+    "ImageNet16-120": {"num_classes": 120, "image_size": 16},
+}
+STRATEGIES: tuple[str, ...] = ("random", "re", "freerea", "freerea+clue", "clue-random", "clue-evo")
+HW_STRATEGIES: tuple[str, ...] = ("re", "clue-evo", "freerea")
+QUERY_BUDGETS: tuple[int, ...] = (60, 90, 130, 200)
+DEVICES: tuple[str, ...] = ("eyeriss", "fpga", "pixel3", "raspi4")
+#: Published reference points (METHODS.md sections 3 and 5): best NB201 test accuracy found.
+PUBLISHED = {
+    "CLUE-NAS evolution, 60 queries (paper)": {"cifar10": 94.37},
+    "CLUE-NAS random 100 + top 30 (paper)": {"cifar10": 94.18},
+    "FreeREA (paper, 30 runs)": {"cifar10": 94.36, "cifar100": 73.51, "ImageNet16-120": 46.34},
+}
+
+
+@dataclass
+class BenchSettings:
+    """Everything a benchmark run depends on (saved next to the results)."""
+
+    seeds: int = 10
+    datasets: tuple[str, ...] = tuple(DATASETS)
+    strategies: tuple[str, ...] = STRATEGIES
+    max_queries: int = 200
+    clue_train: int = 100
+    freerea_networks: int = 200      # networks the training-free score evaluates per FreeREA run
+    proxy_batch: int = 32            # images in the NASWOT batch (scikit-learn photo crops: no CIFAR here)
+    hw_devices: tuple[str, ...] = DEVICES
+    hw_quantiles: tuple[float, ...] = (0.25, 0.5)
+    hw_seeds: int = 10
+    hw_queries: int = 90
+    hw_strategies: tuple[str, ...] = HW_STRATEGIES
+    workers: int = 1
+
+    def validate(self) -> "BenchSettings":
+        for name, allowed, given in (("dataset", DATASETS, self.datasets), ("strategy", STRATEGIES, self.strategies),
+                                     ("device", DEVICES, self.hw_devices), ("hardware strategy", HW_STRATEGIES, self.hw_strategies)):
+            bad = [g for g in given if g not in allowed]
+            if bad:
+                raise ClueError(f"unknown {name} {bad}; choose from {', '.join(allowed)}")
+        if self.seeds < 1 or self.hw_seeds < 0:
+            raise ClueError("seeds must be >= 1 and hw_seeds >= 0")
+        if self.max_queries < 2 or self.clue_train < 2 or self.freerea_networks < 2:
+            raise ClueError("max_queries, clue_train and freerea_networks must be >= 2")
+        return self
+
+
+# -- one search ----------------------------------------------------------------------------------------
+def _table():
+    from clue_plugins.benchmarks import load
+
+    return load("nb201")
+
+
+def _proxy_scorer(dataset: str, settings: dict) -> Any:
+    from clue_plugins.search.proxies import ProxyScorer
+
+    d = DATASETS[dataset]
+    return ProxyScorer(batch_size=settings["proxy_batch"], image_size=d["image_size"], num_classes=d["num_classes"])
+
+
+def _clue(seed: int) -> Any:
+    from clue_plugins.predictors.clue import CLUEPredictor
+
+    return CLUEPredictor(seed=seed)
+
+
+def _curve(accuracies: Sequence[float]) -> list[float]:
+    return [float(v) for v in np.maximum.accumulate(np.asarray(accuracies, dtype=float))]
+
+
+def run_task(task: dict) -> dict:
+    """One (strategy, dataset, seed) search of the accuracy benchmark -> a result row."""
+    from clue_plugins.search.evolution import Budget, CountingScorer, Evolution
+    from clue_plugins.search.fitness import FREEREA_WEIGHTS, RelativeFitness
+    from clue_plugins.search.guided import predictor_evolution, predictor_random
+    from clue_plugins.search.scorers import MergedScorer, PredictorScorer, TableScorer
+    from clue_plugins.search.spaces import SpaceOps
+    from clue_plugins.surrogate import Surrogate
+
+    strategy, dataset, seed, s = task["strategy"], task["dataset"], task["seed"], task["settings"]
+    query = TableScorer(dataset, table=_table())
+    row: dict[str, Any] = {"strategy": strategy, "dataset": dataset, "seed": seed}
+    t0 = time.perf_counter()
+    if strategy in ("random", "re"):
+        if strategy == "random":
+            counted = CountingScorer(query, Budget(queries=s["max_queries"]))
+            counted(SpaceOps("nb201").sample_distinct(s["max_queries"], np.random.default_rng(seed)))
+            accs = [counted.memo[k]["accuracy"] for k in counted.order]
+        else:
+            run = Evolution(20, 5, mutations=1, crossover=False).run("nb201", query, Budget(queries=s["max_queries"]), seed=seed)
+            accs = [r.metrics["accuracy"] for r in run.history]
+        row.update(curve=_curve(accs), true_queries=len(accs), networks=0)
+    elif strategy in ("freerea", "freerea+clue"):
+        proxies = _proxy_scorer(dataset, s)
+        init: list = []
+        weights = dict(FREEREA_WEIGHTS)
+        scorer: Any = proxies
+        true_queries = 0
+        if strategy == "freerea+clue":
+            rng = np.random.default_rng(seed)
+            init = SpaceOps("nb201").sample_distinct(s["clue_train"], rng)
+            model = _clue(seed).fit(init, [m["accuracy"] for m in query(init)])
+            scorer = MergedScorer(proxies, PredictorScorer(Surrogate(model)))
+            weights["accuracy"] = 1.0
+            true_queries = len(init)
+        run = Evolution().run("nb201", scorer, Budget(queries=s["freerea_networks"]), seed=seed,
+                              fitness=RelativeFitness(weights), init=init)
+        row.update(true_queries=true_queries, networks=run.queries, steps=run.steps,
+                   proxy_s=float(sum(r.metrics["proxy_s"] for r in run.history)))
+        row["answer_key"] = run.answer.spec.key
+        row["best"] = query([run.answer.spec])[0]["accuracy"]
+    elif strategy == "clue-random":
+        run = predictor_random("nb201", query, _clue, n_train=s["clue_train"], top=30, seed=seed)
+        row.update(curve=_curve([r.metrics["accuracy"] for r in run.history]), true_queries=run.queries, networks=0)
+    elif strategy == "clue-evo":
+        run = predictor_evolution("nb201", query, _clue, queries=90, seed=seed)
+        row.update(curve=_curve([r.metrics["accuracy"] for r in run.history]), true_queries=run.queries, networks=0)
+    else:
+        raise ClueError(f"unknown strategy {strategy!r}")
+    row["wall_s"] = time.perf_counter() - t0
+    if "best" not in row:
+        row["best"] = row["curve"][-1]
+    return row
+
+
+def latency_budget(device: str, quantile: float) -> float:
+    """The ``quantile`` of the device's true NB201 latencies (ms)."""
+    return float(np.nanquantile(_table().column(f"latency_ms.{device}").astype(float), quantile))
+
+
+def run_hw_task(task: dict) -> dict:
+    """One (strategy, device, quantile, seed) hardware-aware search on CIFAR-10 -> a result row."""
+    from clue_plugins.objectives import Objective
+    from clue_plugins.search.evolution import Budget, Evolution
+    from clue_plugins.search.fitness import ObjectiveFitness, RelativeFitness
+    from clue_plugins.search.guided import predictor_evolution
+    from clue_plugins.search.scorers import MergedScorer, PredictorScorer, TableScorer
+    from clue_plugins.surrogate import Surrogate, fit_hardware_oracle
+
+    strategy, device, q, seed, s = task["strategy"], task["device"], task["quantile"], task["seed"], task["settings"]
+    table = _table()
+    budget = latency_budget(device, q)
+    objective = Objective("budget", latency_budget=budget)
+    query = TableScorer("cifar10", device=device, table=table)
+    metric = f"latency.{device}"
+    t0 = time.perf_counter()
+    if strategy == "re":
+        run = Evolution(20, 5, mutations=1, crossover=False).run("nb201", query, Budget(queries=s["hw_queries"]), seed=seed,
+                                                                  fitness=ObjectiveFitness(objective))
+        evaluated, true_queries = [r.spec for r in run.history], run.queries
+    elif strategy == "clue-evo":
+        oracle = fit_hardware_oracle([metric], s["clue_train"], seed=seed)
+        run = predictor_evolution("nb201", query, _clue, queries=s["hw_queries"], seed=seed, objective=objective,
+                                  oracle=oracle, latency_metric=metric)
+        evaluated, true_queries = [r.spec for r in run.history], run.queries
+    elif strategy == "freerea":
+        oracle = fit_hardware_oracle([metric], s["clue_train"], seed=seed)
+        scorer = MergedScorer(_proxy_scorer("cifar10", s), PredictorScorer(Surrogate(_ZeroAccuracy(), oracle, metric)))
+        run = Evolution().run("nb201", scorer, Budget(queries=s["freerea_networks"]), seed=seed,
+                              fitness=RelativeFitness(objective=objective))
+        evaluated, true_queries = [table.specs[table.row_of(k)] for k in run.extra["population"]], 0
+    else:
+        raise ClueError(f"unknown hardware strategy {strategy!r}")
+    truth = query([run.answer.spec])[0]
+    found = query(evaluated)
+    return {"strategy": strategy, "device": device, "quantile": q, "seed": seed, "budget_ms": budget,
+            "best": truth["accuracy"], "latency": truth["latency"], "feasible": bool(truth["latency"] <= budget),
+            "true_queries": true_queries, "hv_ratio": hv_ratio(found, device, budget, table),
+            "found": [[m["accuracy"], m["latency"]] for m in found], "wall_s": time.perf_counter() - t0}
+
+
+class _ZeroAccuracy:
+    """Accuracy stand-in for a latency-only Surrogate: FreeREA's accuracy signal is the proxies."""
+
+    def predict(self, specs: Sequence[Any]) -> np.ndarray:
+        return np.zeros(len(specs))
+
+
+# -- fronts ------------------------------------------------------------------------------------------------
+def pareto_front(points: np.ndarray) -> np.ndarray:
+    """Rows (accuracy, latency) not dominated by another (higher accuracy and lower latency), by latency."""
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    pts = pts[np.lexsort((-pts[:, 0], pts[:, 1]))]  # latency ascending, ties: best accuracy first
+    front, best = [], -math.inf
+    for acc, lat in pts:
+        if acc > best:
+            front.append((acc, lat))
+            best = acc
+    return np.array(front).reshape(-1, 2)
+
+
+def hypervolume(points: np.ndarray, ref_accuracy: float, budget: float) -> float:
+    """Area dominated by ``points`` (accuracy up, latency down) inside accuracy >= ref, latency <= budget."""
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    pts = pts[(pts[:, 1] <= budget) & (pts[:, 0] > ref_accuracy)]
+    area, prev = 0.0, ref_accuracy
+    for acc, lat in pareto_front(pts):
+        area += (acc - prev) * (budget - lat)
+        prev = acc
+    return area
+
+
+def hv_ratio(found: Sequence[dict], device: str, budget: float, table: Any) -> float:
+    acc = table.column("cifar10.test_acc").astype(float)
+    lat = table.column(f"latency_ms.{device}").astype(float)
+    ref = float(np.nanmedian(acc))
+    true_hv = hypervolume(np.c_[acc, lat], ref, budget)
+    return hypervolume(np.array([[m["accuracy"], m["latency"]] for m in found]), ref, budget) / true_hv
+
+
+# -- the whole benchmark -----------------------------------------------------------------------------------
+def _tasks(settings: BenchSettings) -> tuple[list[dict], list[dict]]:
+    s = asdict(settings)
+    main = [{"strategy": st, "dataset": d, "seed": seed, "settings": s}
+            for d in settings.datasets for seed in range(settings.seeds) for st in settings.strategies]
+    hw = [{"strategy": st, "device": dev, "quantile": q, "seed": seed, "settings": s}
+          for dev in settings.hw_devices for q in settings.hw_quantiles for seed in range(settings.hw_seeds)
+          for st in settings.hw_strategies]
+    return main, hw
+
+
+def _task_id(task: dict) -> str:
+    return json.dumps({k: v for k, v in task.items() if k != "settings"}, sort_keys=True)
+
+
+def run_benchmark(settings: BenchSettings, out_dir: str | Path, progress: bool = True) -> dict:
+    """Run (or resume) every search; rows go to ``out_dir/rows.jsonl`` as they finish, then the summary,
+    markdown table and plots are written. Returns the summary."""
+    from tqdm.auto import tqdm
+
+    from clue_plugins._parallel import imap
+    from clue_plugins.search.report import write_report
+
+    settings.validate()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows_path = out / "rows.jsonl"
+    done: dict[str, dict] = {}
+    if rows_path.exists():
+        for line in rows_path.read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                done[row["task"]] = row
+    main, hw = _tasks(settings)
+    todo = [(run_task, t) for t in main if _task_id(t) not in done] + [(run_hw_task, t) for t in hw if _task_id(t) not in done]
+    with open(rows_path, "a") as fh, tqdm(total=len(todo), disable=not progress, desc="searches") as bar:
+        for task, row in zip((t for _, t in todo), imap(_run, todo, workers=settings.workers)):
+            row["task"] = _task_id(task)
+            fh.write(json.dumps(row) + "\n")
+            fh.flush()  # a killed run resumes from here
+            done[row["task"]] = row
+            bar.update()
+    wanted = {_task_id(t) for t in main + hw}
+    rows = [r for k, r in done.items() if k in wanted]
+    return write_report(rows, settings, out)
+
+
+def report_existing(out_dir: str | Path, seeds: int | None = None, hw_seeds: int | None = None) -> dict:
+    """Tables and plots from the rows already in ``out_dir/rows.jsonl``; ``seeds`` / ``hw_seeds`` keep only
+    seeds below them, so every line compares the same seeds (the number of seeds is in each cell)."""
+    from clue_plugins.search.report import write_report
+
+    path = Path(out_dir) / "rows.jsonl"
+    if not path.exists():
+        raise ClueError(f"no benchmark rows in {path}; run clue-nas search-bench --out {out_dir} first")
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if (seeds if "dataset" in r else hw_seeds) is None
+            or r["seed"] < (seeds if "dataset" in r else hw_seeds)]
+    if not rows:
+        raise ClueError(f"no rows in {path} with seeds below {seeds} / hardware seeds below {hw_seeds}")
+    return write_report(rows, BenchSettings(seeds=max(r["seed"] for r in rows) + 1), Path(out_dir))
+
+
+def _run(item: tuple) -> dict:
+    fn, task = item
+    return fn(task)

@@ -1,0 +1,73 @@
+"""The search benchmark: fronts and hypervolume, resumable runs, reports, the CLI, hardware-aware guided search."""
+
+import json
+
+import numpy as np
+import pytest
+
+from clue_plugins import ClueError
+from clue_plugins.objectives import Objective
+from clue_plugins.search.benchmark import BenchSettings, hypervolume, pareto_front, run_benchmark
+
+
+def test_pareto_front_and_hypervolume():
+    pts = np.array([[90, 5.0], [92, 8.0], [91, 9.0], [93, 20.0], [89, 4.0]])  # (accuracy, latency)
+    np.testing.assert_array_equal(pareto_front(pts), [[89, 4.0], [90, 5.0], [92, 8.0], [93, 20.0]])
+    # inside latency <= 10, accuracy >= 88: (89-88)*(10-4) + (90-89)*(10-5) + (92-90)*(10-8)
+    assert hypervolume(pts, 88.0, 10.0) == pytest.approx(6 + 5 + 4)
+    assert hypervolume(pts, 95.0, 10.0) == 0.0
+    assert hypervolume(pts[:1], 88.0, 10.0) < hypervolume(pts, 88.0, 10.0)
+
+
+def test_settings_are_checked():
+    with pytest.raises(ClueError, match="unknown strategy"):
+        BenchSettings(strategies=("bayes",)).validate()
+    with pytest.raises(ClueError, match="unknown device"):
+        BenchSettings(hw_devices=("tpu",)).validate()
+
+
+def test_benchmark_runs_resumes_and_reports(tmp_path, nb201_table):
+    settings = BenchSettings(seeds=2, datasets=("cifar10",), strategies=("random", "re"), max_queries=60,
+                             hw_devices=("pixel3",), hw_quantiles=(0.5,), hw_seeds=1, hw_strategies=("re",), hw_queries=30)
+    summary = run_benchmark(settings, tmp_path, progress=False)
+    rows = (tmp_path / "rows.jsonl").read_text().splitlines()
+    assert len(rows) == 2 * 2 + 1
+    assert {"re @ 60", "random @ 60"} <= set(summary["lines"])
+    c10 = summary["lines"]["re @ 60"]["datasets"]["cifar10"]
+    assert c10["n"] == 2 and 80 < c10["mean"] <= summary["optimum"]["cifar10"] == pytest.approx(94.37, abs=0.01)
+    hw = summary["hardware"][0]
+    assert hw["device"] == "pixel3" and 0 < hw["hv_ratio"]["mean"] <= 1 and hw["best"]["mean"] <= hw["optimum"]
+    for name in ("summary.json", "search.md", "curves.png", "fronts.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    first = [json.loads(r)["best"] for r in rows]
+    run_benchmark(settings, tmp_path, progress=False)  # everything is done: nothing re-runs
+    assert [json.loads(r)["best"] for r in (tmp_path / "rows.jsonl").read_text().splitlines()] == first
+
+
+def test_cli_search_bench(tmp_path, nb201_table, capsys):
+    from clue_plugins.cli import main
+
+    assert main(["search-bench", "--out", str(tmp_path), "--seeds", "1", "--datasets", "cifar100", "--strategies",
+                 "random", "--max-queries", "60", "--hw-seeds", "0", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "random @ 60" in out and "73.51" in out  # the CIFAR-100 optimum row
+
+
+def test_guided_search_with_a_latency_budget_answers_a_feasible_cell(nb201_table):
+    """CLUE accuracy + an SEval latency head screen inside the search; the answer meets the budget by true latency."""
+    from clue_plugins.predictors.clue import CLUEPredictor
+    from clue_plugins.search import Evolution, TableScorer, predictor_evolution
+    from clue_plugins.surrogate import fit_hardware_oracle
+
+    budget = float(np.quantile(nb201_table.column("latency_ms.pixel3"), 0.3))
+    oracle = fit_hardware_oracle(["latency.pixel3"], 100, seed=0, options={"head": "ridge"})  # the NNI tests embed the same cells
+    query = TableScorer("cifar10", device="pixel3", table=nb201_table)
+    run = predictor_evolution("nb201", query, lambda s: CLUEPredictor(seed=s, epochs=40), queries=25, n_init=10,
+                              per_round=5, seed=0, evolution=Evolution(20, 5), evolution_steps=30,
+                              objective=Objective("budget", latency_budget=budget), oracle=oracle,
+                              latency_metric="latency.pixel3")
+    feasible = [r for r in run.history if r.metrics["latency"] <= budget]
+    assert feasible and run.answer.metrics["latency"] <= budget
+    assert run.answer.metrics["accuracy"] == max(r.metrics["accuracy"] for r in feasible)
+    # the screening used the latency head: most queried cells after the random start meet the budget
+    assert np.mean([r.metrics["latency"] <= budget for r in run.history[10:]]) > 0.5
