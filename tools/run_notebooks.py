@@ -20,8 +20,8 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SMALL = {
     "01_representation.ipynb": "N_PER_SPACE = 30",
     "02_naslib_predictors.ipynb": "BUDGETS = [10, 30]\nSEEDS = 1\nN_TEST = 200",
-    "03_nni_latency_budget.ipynb": "TRIALS = 20",
-    "04_hardware_freerea.ipynb": "NETWORKS = 16\nPOPULATION, TOURNAMENT = 8, 4\nPROXY_BATCH = 8",
+    "03_nni_latency_budget.ipynb": "TRIALS = 20\nTRAIN = 30",
+    "04_hardware_freerea.ipynb": "NETWORKS = 16\nPOPULATION, TOURNAMENT = 8, 4\nPROXY_BATCH = 8\nTRAIN = 30",
     "05_cross_space_transfer.ipynb": "TRAIN_PER_SPACE = 30\nN_TEST = 200\nSEEDS = 1",
 }
 
