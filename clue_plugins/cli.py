@@ -91,6 +91,12 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         print(f"  {col}: best {acc:.2f}, median {np.nanmedian(table.column(col)):.2f}")
         print(f"  best architecture prompt: {best.prompt()}")
         print(f"  distinct prompts {len(set(texts))}")
+        if args.embed:
+            from clue_plugins.predictors.clue import CLUEPredictor
+
+            t0 = time.perf_counter()
+            CLUEPredictor().embed_texts(table.specs, progress=True)
+            print(f"  prompt embeddings of all {len(table)} cells cached in {time.perf_counter() - t0:.1f}s")
     return 0
 
 
@@ -336,6 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("summary", help="load benchmark data and summarise its representations")
     s.add_argument("--spaces", nargs="+", default=["nb201", "nb101", "nb301"], choices=["nb101", "nb201", "nb301"])
+    s.add_argument("--embed", action="store_true",
+                   help="also embed every prompt with CLUE's text encoder, so later predictions read the disk cache")
     s.set_defaults(func=_cmd_summary)
 
     from clue_plugins.evaluation.targets import TARGETS

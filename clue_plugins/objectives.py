@@ -64,10 +64,11 @@ class Objective:
 
     def fold(self, metrics: Mapping[str, float]) -> float:
         """The float to maximise."""
-        for m in self.needs():
+        for m in ("accuracy", *self.needs()):
             if m not in metrics or math.isnan(metrics[m]):
-                raise ClueError(f"the objective needs {m!r} but it was not predicted; give the evaluator an SEval "
-                                f"oracle with a {m} head")
+                fix = ("an accuracy model (a fitted CLUEPredictor or SEval accuracy head)" if m == "accuracy"
+                       else f"an SEval oracle with a {m} head")
+                raise ClueError(f"the objective needs {m!r} but it was not predicted; give the evaluator {fix}")
         acc = float(metrics["accuracy"])
         if self.kind == "accuracy":
             return acc

@@ -21,11 +21,13 @@ class Surrogate:
 
     ``accuracy``: a fitted CLUEPredictor, SEvalOracle (with ``accuracy_metric``), or anything with
     ``predict(list[ArchSpec]) -> array`` (in percent). Accuracies are reported in percent, as the
-    benchmarks report them: a model trained on fractions is scaled by 100. ``oracle`` (optional): a
-    fitted SEvalOracle whose ``latency_metric``/``memory_metric`` heads give latency and memory.
+    benchmarks report them: a model trained on fractions is scaled by 100. ``None`` gives a
+    hardware-only surrogate (accuracy NaN), e.g. beside training-free proxies that stand for accuracy.
+    ``oracle`` (optional): a fitted SEvalOracle whose ``latency_metric``/``memory_metric`` heads give
+    latency and memory.
     """
 
-    def __init__(self, accuracy: Any, oracle: Any = None, latency_metric: str | None = None,
+    def __init__(self, accuracy: Any | None, oracle: Any = None, latency_metric: str | None = None,
                  memory_metric: str | None = None, accuracy_metric: str = "accuracy") -> None:
         self.oracle = oracle
         self.latency_metric = latency_metric
@@ -36,11 +38,14 @@ class Surrogate:
                 raise ClueError(f"the SEval oracle has no head for {missing}; it predicts {', '.join(oracle.metrics)}")
         elif latency_metric or memory_metric:
             raise ClueError("latency_metric/memory_metric need an oracle: pass oracle=<fitted SEvalOracle>")
-        self._accuracy, self._to_percent = _accuracy_fn(accuracy, accuracy_metric)
+        if accuracy is None and not (latency_metric or memory_metric):
+            raise ClueError("the surrogate has nothing to predict: pass an accuracy model, or an oracle with "
+                            "latency_metric=/memory_metric=")
+        self._accuracy, self._to_percent = (None, 1.0) if accuracy is None else _accuracy_fn(accuracy, accuracy_metric)
         self._memo: dict[str, dict[str, float]] = {}
 
     def metrics(self, spec: ArchSpec) -> dict[str, float]:
-        """``accuracy`` (percent), ``latency`` and ``memory`` (NaN without an oracle head)."""
+        """``accuracy`` (percent), ``latency`` and ``memory`` (NaN where no model predicts them)."""
         found = self._memo.get(spec.key)
         if found is None:
             found = self.predict_many([spec])[0]
@@ -50,7 +55,8 @@ class Surrogate:
         """Metrics of many architectures at once (one batched forward; results memoised)."""
         todo = [s for s in dict.fromkeys(specs) if s.key not in self._memo]
         if todo:
-            acc = np.asarray(self._accuracy(todo), dtype=np.float64) * self._to_percent
+            acc = (np.full(len(todo), math.nan) if self._accuracy is None
+                   else np.asarray(self._accuracy(todo), dtype=np.float64) * self._to_percent)
             extra = {}
             wanted = [m for m in (self.latency_metric, self.memory_metric) if m]
             if wanted:

@@ -41,3 +41,5 @@ def test_clear_errors():
         Objective("weighted")
     with pytest.raises(ClueError, match="needs 'latency' but it was not predicted"):
         Objective("budget", latency_budget=5).fold({"accuracy": 90.0, "latency": math.nan})
+    with pytest.raises(ClueError, match="needs 'accuracy' but it was not predicted"):
+        Objective().fold({"accuracy": math.nan, "latency": 3.0})

@@ -24,6 +24,7 @@ latency <= budget and accuracy >= the space's median, relative to the true front
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -194,7 +195,7 @@ def run_hw_task(task: dict) -> dict:
         evaluated, true_queries = [r.spec for r in run.history], run.queries
     elif strategy == "freerea":
         oracle = fit_hardware_oracle([metric], s["clue_train"], seed=seed)
-        scorer = MergedScorer(_proxy_scorer("cifar10", s), PredictorScorer(Surrogate(_ZeroAccuracy(), oracle, metric)))
+        scorer = MergedScorer(_proxy_scorer("cifar10", s), PredictorScorer(Surrogate(None, oracle, metric)))
         run = Evolution().run("nb201", scorer, Budget(queries=s["freerea_networks"]), seed=seed,
                               fitness=RelativeFitness(objective=objective))
         evaluated, true_queries = [table.specs[table.row_of(k)] for k in run.extra["population"]], 0
@@ -204,15 +205,8 @@ def run_hw_task(task: dict) -> dict:
     found = query(evaluated)
     return {"strategy": strategy, "device": device, "quantile": q, "seed": seed, "budget_ms": budget,
             "best": truth["accuracy"], "latency": truth["latency"], "feasible": bool(truth["latency"] <= budget),
-            "true_queries": true_queries, "hv_ratio": hv_ratio(found, device, budget, table),
+            "true_queries": true_queries, "hv_ratio": hv_ratio(found, device, budget),
             "found": [[m["accuracy"], m["latency"]] for m in found], "wall_s": time.perf_counter() - t0}
-
-
-class _ZeroAccuracy:
-    """Accuracy stand-in for a latency-only Surrogate: FreeREA's accuracy signal is the proxies."""
-
-    def predict(self, specs: Sequence[Any]) -> np.ndarray:
-        return np.zeros(len(specs))
 
 
 # -- fronts ------------------------------------------------------------------------------------------------
@@ -239,12 +233,20 @@ def hypervolume(points: np.ndarray, ref_accuracy: float, budget: float) -> float
     return area
 
 
-def hv_ratio(found: Sequence[dict], device: str, budget: float, table: Any) -> float:
+def hv_ratio(found: Sequence[dict], device: str, budget: float) -> float:
+    """Hypervolume of the (true accuracy, true latency) points found over that of the whole space's true front
+    (reference: median CIFAR-10 accuracy, the latency budget)."""
+    ref, true_hv = _true_hypervolume(device, budget)
+    return hypervolume(np.array([[m["accuracy"], m["latency"]] for m in found]), ref, budget) / true_hv
+
+
+@functools.lru_cache(maxsize=None)
+def _true_hypervolume(device: str, budget: float) -> tuple[float, float]:
+    table = _table()
     acc = table.column("cifar10.test_acc").astype(float)
     lat = table.column(f"latency_ms.{device}").astype(float)
     ref = float(np.nanmedian(acc))
-    true_hv = hypervolume(np.c_[acc, lat], ref, budget)
-    return hypervolume(np.array([[m["accuracy"], m["latency"]] for m in found]), ref, budget) / true_hv
+    return ref, hypervolume(np.c_[acc, lat], ref, budget)
 
 
 # -- the whole benchmark -----------------------------------------------------------------------------------
@@ -284,14 +286,14 @@ def run_benchmark(settings: BenchSettings, out_dir: str | Path, progress: bool =
     todo = [(run_task, t) for t in main if _task_id(t) not in done] + [(run_hw_task, t) for t in hw if _task_id(t) not in done]
     with open(rows_path, "a") as fh, tqdm(total=len(todo), disable=not progress, desc="searches") as bar:
         for task, row in zip((t for _, t in todo), imap(_run, todo, workers=settings.workers)):
-            row["task"] = _task_id(task)
+            row["task"], row["settings"] = _task_id(task), task["settings"]
             fh.write(json.dumps(row) + "\n")
             fh.flush()  # a killed run resumes from here
             done[row["task"]] = row
             bar.update()
     wanted = {_task_id(t) for t in main + hw}
     rows = [r for k, r in done.items() if k in wanted]
-    return write_report(rows, settings, out)
+    return write_report(rows, asdict(settings), out)
 
 
 def report_existing(out_dir: str | Path, seeds: int | None = None, hw_seeds: int | None = None) -> dict:
@@ -307,7 +309,20 @@ def report_existing(out_dir: str | Path, seeds: int | None = None, hw_seeds: int
             or r["seed"] < (seeds if "dataset" in r else hw_seeds)]
     if not rows:
         raise ClueError(f"no rows in {path} with seeds below {seeds} / hardware seeds below {hw_seeds}")
-    return write_report(rows, BenchSettings(seeds=max(r["seed"] for r in rows) + 1), Path(out_dir))
+    return write_report(rows, _settings_seen(rows), Path(out_dir))
+
+
+def _settings_seen(rows: Sequence[dict]) -> dict:
+    """What the kept rows cover (seed counts, datasets, strategies, devices), plus the run settings the rows
+    recorded, so a report never claims settings it did not use."""
+    main, hw = [r for r in rows if "dataset" in r], [r for r in rows if "device" in r]
+    recorded = next((r["settings"] for r in rows if "settings" in r), {})
+    return {**recorded,
+            "seeds": len({r["seed"] for r in main}), "datasets": sorted({r["dataset"] for r in main}),
+            "strategies": [s for s in STRATEGIES if any(r["strategy"] == s for r in main)],
+            "hw_seeds": len({r["seed"] for r in hw}), "hw_devices": sorted({r["device"] for r in hw}),
+            "hw_quantiles": sorted({r["quantile"] for r in hw}),
+            "hw_strategies": [s for s in HW_STRATEGIES if any(r["strategy"] == s for r in hw)]}
 
 
 def _run(item: tuple) -> dict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -30,7 +29,7 @@ def _at(row: dict, budget: int) -> float | None:
     return curve[budget - 1] if curve and len(curve) >= budget else None
 
 
-def summarise(rows: Sequence[dict], settings: Any) -> dict:
+def summarise(rows: Sequence[dict], settings: dict) -> dict:
     """Mean/std of the best true accuracy per (strategy, query budget, dataset), and per hardware setting."""
     from clue_plugins.search.benchmark import PUBLISHED, QUERY_BUDGETS, STRATEGIES, _table
 
@@ -76,7 +75,7 @@ def summarise(rows: Sequence[dict], settings: Any) -> dict:
                          "hv_ratio": _stat([r["hv_ratio"] for r in rs]), "true_queries": rs[0]["true_queries"],
                          "optimum": float(np.nanmax(np.where(lat <= budget, acc, np.nan))),
                          "wall_s": _stat([r["wall_s"] for r in rs])})
-    return {"settings": asdict(settings), "lines": lines, "optimum": optimum, "published": PUBLISHED,
+    return {"settings": settings, "lines": lines, "optimum": optimum, "published": PUBLISHED,
             "hardware": hardware}
 
 
@@ -176,7 +175,7 @@ def plot_fronts(rows: Sequence[dict], path: Path, quantile: float = 0.5) -> None
     plt.close(fig)
 
 
-def write_report(rows: Sequence[dict], settings: Any, out: Path) -> dict:
+def write_report(rows: Sequence[dict], settings: dict, out: Path) -> dict:
     summary = summarise(rows, settings)
     write_json_atomic(out / "summary.json", summary)
     write_text_atomic(out / "search.md", markdown(summary))

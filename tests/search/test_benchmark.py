@@ -7,7 +7,7 @@ import pytest
 
 from clue_plugins import ClueError
 from clue_plugins.objectives import Objective
-from clue_plugins.search.benchmark import BenchSettings, hypervolume, pareto_front, run_benchmark
+from clue_plugins.search.benchmark import BenchSettings, hypervolume, pareto_front, report_existing, run_benchmark
 
 
 def test_pareto_front_and_hypervolume():
@@ -42,6 +42,10 @@ def test_benchmark_runs_resumes_and_reports(tmp_path, nb201_table):
     first = [json.loads(r)["best"] for r in rows]
     run_benchmark(settings, tmp_path, progress=False)  # everything is done: nothing re-runs
     assert [json.loads(r)["best"] for r in (tmp_path / "rows.jsonl").read_text().splitlines()] == first
+    # a report of a subset states what it covers, and keeps the settings the rows were run with
+    sub = report_existing(tmp_path, seeds=1, hw_seeds=0)
+    assert sub["settings"]["seeds"] == 1 and sub["settings"]["hw_seeds"] == 0 and sub["settings"]["max_queries"] == 60
+    assert sub["lines"]["re @ 60"]["datasets"]["cifar10"]["n"] == 1 and not sub["hardware"]
 
 
 def test_cli_search_bench(tmp_path, nb201_table, capsys):
@@ -57,13 +61,13 @@ def test_guided_search_with_a_latency_budget_answers_a_feasible_cell(nb201_table
     """CLUE accuracy + an SEval latency head screen inside the search; the answer meets the budget by true latency."""
     from clue_plugins.predictors.clue import CLUEPredictor
     from clue_plugins.search import Evolution, TableScorer, predictor_evolution
-    from clue_plugins.surrogate import fit_hardware_oracle
+    from clue_plugins.surrogate import Surrogate, fit_hardware_oracle
 
     budget = float(np.quantile(nb201_table.column("latency_ms.pixel3"), 0.3))
     oracle = fit_hardware_oracle(["latency.pixel3"], 100, seed=0, options={"head": "ridge"})  # the NNI tests embed the same cells
     query = TableScorer("cifar10", device="pixel3", table=nb201_table)
-    run = predictor_evolution("nb201", query, lambda s: CLUEPredictor(seed=s, epochs=40), queries=25, n_init=10,
-                              per_round=5, seed=0, evolution=Evolution(20, 5), evolution_steps=30,
+    run = predictor_evolution("nb201", query, lambda s: CLUEPredictor(seed=s, epochs=40), queries=20, n_init=10,
+                              per_round=5, seed=0, evolution=Evolution(10, 3), evolution_steps=15,
                               objective=Objective("budget", latency_budget=budget), oracle=oracle,
                               latency_metric="latency.pixel3")
     feasible = [r for r in run.history if r.metrics["latency"] <= budget]
@@ -71,3 +75,9 @@ def test_guided_search_with_a_latency_budget_answers_a_feasible_cell(nb201_table
     assert run.answer.metrics["accuracy"] == max(r.metrics["accuracy"] for r in feasible)
     # the screening used the latency head: most queried cells after the random start meet the budget
     assert np.mean([r.metrics["latency"] <= budget for r in run.history[10:]]) > 0.5
+
+    # the same head alone: a hardware-only surrogate (FreeREA's accuracy signal is its proxies)
+    latency_only = Surrogate(None, oracle, "latency.pixel3").metrics(run.answer.spec)
+    assert np.isnan(latency_only["accuracy"]) and latency_only["latency"] > 0
+    with pytest.raises(ClueError, match="nothing to predict"):
+        Surrogate(None, oracle)
