@@ -297,18 +297,16 @@ def _cmd_nni_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_search_bench(args: argparse.Namespace) -> int:
-    from clue_plugins.search.benchmark import BenchSettings, run_benchmark
+    from clue_plugins.search.benchmark import BenchSettings, report_existing, run_benchmark
     from clue_plugins.search.report import markdown
 
-    settings = BenchSettings(seeds=args.seeds, datasets=tuple(args.datasets), strategies=tuple(args.strategies),
-                             max_queries=args.max_queries, freerea_networks=args.freerea_networks,
-                             proxy_batch=args.proxy_batch, hw_devices=tuple(args.devices), hw_seeds=args.hw_seeds,
-                             hw_quantiles=tuple(args.quantiles), workers=args.workers)
     if args.report_only:
-        from clue_plugins.search.benchmark import report_existing
-
         summary = report_existing(args.out, args.seeds, args.hw_seeds)
     else:
+        settings = BenchSettings(seeds=args.seeds, datasets=tuple(args.datasets), strategies=tuple(args.strategies),
+                                 max_queries=args.max_queries, freerea_networks=args.freerea_networks,
+                                 proxy_batch=args.proxy_batch, hw_devices=tuple(args.devices), hw_seeds=args.hw_seeds,
+                                 hw_quantiles=tuple(args.quantiles), workers=args.workers)
         summary = run_benchmark(settings, args.out, progress=not args.quiet)
     print(markdown(summary))
     print(f"rows, summary.json, search.md, curves.png and fronts.png in {args.out}")

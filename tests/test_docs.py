@@ -7,32 +7,16 @@ snippets and tests/search run the same functions (the 60-query CLUE evolution, N
 latency head, FreeREA with proxies), some at smaller sizes.
 """
 
-import importlib.util
 import os
-import re
 from pathlib import Path
 
 import pytest
+from _snippets import run_snippets
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-FRAMEWORKS = {"naslib": "naslib", "nni": "nni"}
 HEAVY = {"search.md", "nni.md"}
 PAGES = [pytest.param(p, id=p.name, marks=[pytest.mark.heavy] if p.name in HEAVY else [])
          for p in sorted(DOCS.glob("*.md")) if "```python" in p.read_text()]
-
-
-def _snippets(page: Path) -> list[str]:
-    # indented fences (inside list items) count too: dedent by the fence's own indentation
-    found = re.findall(r"^([ \t]*)```python\n(.*?)^\1```", page.read_text(), flags=re.S | re.M)
-    return ["\n".join(line[len(indent):] for line in code.splitlines()) for indent, code in found]
-
-
-def _missing_framework(code: str) -> str | None:
-    for module, package in FRAMEWORKS.items():
-        if re.search(rf"^\s*(from|import) {module}\b|clue_plugins\.{module}\b", code, flags=re.M) \
-                and importlib.util.find_spec(package) is None:
-            return package
-    return None
 
 
 def test_docs_have_snippets():
@@ -44,12 +28,5 @@ def test_doc_snippets_run(page, request, data_dir, tmp_path, monkeypatch):
     if request.node.get_closest_marker("heavy") and os.environ.get("CLUE_HEAVY_TESTS") != "1":
         pytest.skip(f"{page.name}: full-size searches; run with CLUE_HEAVY_TESTS=1")
     monkeypatch.chdir(tmp_path)  # snippets that save files write here
-    namespace: dict = {"__name__": f"docs_{page.stem}"}
-    ran = 0
-    for i, code in enumerate(_snippets(page), 1):
-        if _missing_framework(code):
-            continue
-        exec(compile(code, f"{page.name} snippet {i}", "exec"), namespace)  # noqa: S102 - our own docs
-        ran += 1
-    if not ran:
+    if not run_snippets(page):
         pytest.skip(f"every snippet of {page.name} needs a framework that is not installed")
