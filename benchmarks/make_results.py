@@ -66,8 +66,11 @@ def seval_sections(root: Path) -> list[str]:
         get = {(x["metric"], x["budget"]): x for x in summary}
         parts.append("## SEval-NAS oracle on NB201 (`bash benchmarks/run_oracle.sh`)\n")
         parts.append(f"Command: `{data['command']}`; {summary[0]['seeds']} seeds, held-out test 20% "
-                     f"({summary[0]['n_test']} cells), Kendall tau unless noted. Text encoder all-MiniLM-L6-v2 (frozen), "
-                     "strings chunked at 16 tokens and mean-pooled, ensemble heads. Details: [seval.md](seval.md).\n")
+                     f"({summary[0]['n_test']} cells), Kendall tau unless noted. Default oracle (`features=\"auto\"`): "
+                     "latency and memory heads read the node-type counts of the SEval string (ridge), accuracy heads its "
+                     "text embedding (all-MiniLM-L6-v2, frozen; chunks of 16 tokens, mean-pooled; ridge + MLP ensemble). "
+                     "The embedding-only oracle (the paper's method) is in the feature ablation below. "
+                     "Details: [seval.md](seval.md).\n")
         rows = ["| target | goal | measured | FLOPs only | paper |", "|---|---|---|---|---|"]
         key = [get[(f"latency.{d}", "100")] for d in KEY_DEVICES if (f"latency.{d}", "100") in get]
         if key:
@@ -91,6 +94,7 @@ def seval_sections(root: Path) -> list[str]:
             parts.append(analysis.read_text())
         parts.append("![tau vs budget](results/oracle/oracle_tau_vs_budget.png)\n")
         parts.append("![tau per metric at 100 labels](results/oracle/oracle_tau_per_metric_at_100.png)\n")
+    parts += feature_ablation(root / "oracle-features")
     pooling = root / "oracle-pooling"
     if pooling.exists():
         rows = ["| string -> embedding | " + " | ".join(f"{m} @ {b}" for m, b in POOLING_COLUMNS) + " |",
@@ -116,6 +120,34 @@ def seval_sections(root: Path) -> list[str]:
         parts.append("### Networks, strings and memory (`python benchmarks/bench_networks.py`)\n")
         parts.append(nets.read_text().split("\n", 2)[2])
     return parts
+
+
+FEATURE_SETS = (("embedding", "text embedding (paper)"), ("tokens", "node-type counts"), ("tokens+embedding", "both (mean)"))
+
+
+def feature_ablation(folder: Path) -> list[str]:
+    """What each head reads: the text embedding, the node-type counts, or both, per metric and budget."""
+    runs = {name: json.loads((folder / name / "results.json").read_text()) for name, _ in FEATURE_SETS
+            if (folder / name / "results.json").exists()}
+    if not runs:
+        return []
+    summaries = {name: {(x["metric"], x["budget"]): x for x in r["summary"]} for name, r in runs.items()}
+    first = next(iter(runs.values()))["summary"]
+    metrics = list(dict.fromkeys(x["metric"] for x in first))
+    budgets = list(dict.fromkeys(x["budget"] for x in first))
+    rows = ["| metric | features | FLOPs only | " + " | ".join(budgets) + " |", "|---" * (len(budgets) + 3) + "|"]
+    for m in metrics:
+        for name, label in FEATURE_SETS:
+            got = summaries.get(name, {})
+            if not got:
+                continue
+            flops = got[(m, budgets[0])]["flops_kendall_mean"] if (m, budgets[0]) in got else float("nan")
+            cells = [fmt(got[(m, b)]["kendall_mean"], got[(m, b)]["kendall_std"]) if (m, b) in got else "" for b in budgets]
+            rows.append(f"| {m} | {label} | {flops:.3f} | " + " | ".join(cells) + " |")
+    commands = "; ".join(f"`{r['command']}`" for r in runs.values())
+    return ["### What the heads read: text embedding vs node-type counts (full NB201, 3125 test cells, Kendall tau, "
+            f"{first[0]['seeds']} seeds; columns: labelled cells)\n",
+            f"Commands: {commands}.\n", "\n".join(rows) + "\n"]
 
 
 POOLING_COLUMNS = (("latency.eyeriss", "100"), ("latency.pixel3", "100"), ("latency.nats-gpu", "100"), ("accuracy.cifar10", "100"),

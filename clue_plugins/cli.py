@@ -234,7 +234,8 @@ def _cmd_evaluate_oracle(args: argparse.Namespace) -> int:
     from clue_plugins.evaluation.oracle import SPLIT, evaluate_oracle, write_oracle_report
 
     budgets = [b if b == SPLIT else int(b) for b in args.budgets]
-    config = {"text_encoder": args.text_encoder, "head": args.head, "pooling": args.pooling, "chunk_tokens": args.chunk_tokens}
+    config = {"text_encoder": args.text_encoder, "features": args.features, "head": args.head, "pooling": args.pooling,
+              "chunk_tokens": args.chunk_tokens}
     t0 = time.perf_counter()
     rows = evaluate_oracle(budgets, args.seeds, args.metrics, config, workers=args.workers, memory_table=args.memory_table,
                            subset=args.subset)
@@ -306,7 +307,8 @@ def _cmd_search_bench(args: argparse.Namespace) -> int:
         settings = BenchSettings(seeds=args.seeds, datasets=tuple(args.datasets), strategies=tuple(args.strategies),
                                  max_queries=args.max_queries, freerea_networks=args.freerea_networks,
                                  proxy_batch=args.proxy_batch, hw_devices=tuple(args.devices), hw_seeds=args.hw_seeds,
-                                 hw_quantiles=tuple(args.quantiles), workers=args.workers)
+                                 hw_quantiles=tuple(args.quantiles), hw_oracle_features=args.oracle_features,
+                                 workers=args.workers)
         summary = run_benchmark(settings, args.out, progress=not args.quiet)
     print(markdown(summary))
     print(f"rows, summary.json, search.md, curves.png and fronts.png in {args.out}")
@@ -314,6 +316,8 @@ def _cmd_search_bench(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from clue_plugins.predictors.seval import FEATURES
+
     p = argparse.ArgumentParser(prog="clue-nas", description="CLUE-NAS and SEval-NAS predictors for NAS frameworks")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -392,7 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     eo.add_argument("--seeds", type=int, default=5)
     eo.add_argument("--metrics", nargs="+", help="default: every metric (accuracy.*, latency.*, memory)")
     eo.add_argument("--text-encoder", default="minilm")
-    eo.add_argument("--head", default="ensemble", choices=["ensemble", "mlp", "ridge"])
+    eo.add_argument("--features", default="auto", choices=FEATURES,
+                    help="what each head reads (auto: node-type counts for latency/memory, the text embedding for accuracy)")
+    eo.add_argument("--head", default="ensemble", choices=["ensemble", "mlp", "ridge"], help="the embedding head")
     eo.add_argument("--pooling", default="mean", choices=["mean", "truncate"])
     eo.add_argument("--chunk-tokens", type=int, default=16, help="model tokens per chunk of the string (mean pooling)")
     eo.add_argument("--memory-table", help="memory table CSV (default: the generated one in the package)")
@@ -446,6 +452,8 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("--devices", nargs="*", default=list(DEVICES), choices=list(DEVICES), help="hardware-aware devices")
     sb.add_argument("--quantiles", nargs="+", type=float, default=[0.25, 0.5], help="latency budgets as quantiles")
     sb.add_argument("--hw-seeds", type=int, default=10, help="seeds per hardware setting (0: skip)")
+    sb.add_argument("--oracle-features", default="embedding", choices=FEATURES,
+                    help="what the SEval latency heads read (the committed results: embedding)")
     sb.add_argument("--workers", type=int, default=1, help="parallel worker processes")
     sb.add_argument("--quiet", action="store_true")
     sb.add_argument("--report-only", action="store_true", help="rebuild the tables and plots from the rows already in "

@@ -118,7 +118,7 @@ def evaluate_oracle(budgets: Sequence[int | str] = DEFAULT_BUDGETS, seeds: int =
                     subset: int | None = None, progress: bool = True) -> list[dict]:
     """Every (budget, seed) task; embeddings are computed (and cached) once before workers start."""
     from clue_plugins.evaluation.protocols import run_parallel
-    from clue_plugins.predictors.seval import SEvalOracle
+    from clue_plugins.predictors.seval import SEvalOracle, resolve_features
 
     config = dict(config or {})
     data = oracle_metrics(memory_table, subset)
@@ -128,7 +128,11 @@ def evaluate_oracle(budgets: Sequence[int | str] = DEFAULT_BUDGETS, seeds: int =
         from clue_plugins.errors import ClueError
 
         raise ClueError(f"unknown oracle metric(s) {unknown}; available: {', '.join(data.metrics)}")
-    SEvalOracle(**config).embed(data.specs, progress=progress)  # warm the string and embedding caches
+    oracle = SEvalOracle(**config)
+    if any("embedding" in resolve_features(m, oracle.get_params()["features"]) for m in metrics):
+        oracle.embed(data.specs, progress=progress)  # warm the string and embedding caches
+    else:
+        oracle.strings(data.specs, progress=progress)
     tasks = [(b, s, metrics, config, memory_table, subset) for b in budgets for s in range(seeds)]
     return run_parallel(_task, tasks, workers, progress, "oracle tasks")
 

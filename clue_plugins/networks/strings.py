@@ -71,6 +71,25 @@ def network_string(model: nn.Module, example_input: torch.Tensor | tuple | None 
     return " ".join(_walk(roots, input_nodes))
 
 
+_NODE = re.compile(r"^\d+_([^(]+)(?:\([\d,]*\))?$")
+
+
+def node_types(string: str) -> list[str]:
+    """The node types of an SEval string, in order: each token without its id and inputs.
+
+    ``"1_Convolution[f16,k3x3,s1](0)"`` -> ``"Convolution[f16,k3x3,s1]"``; counting them gives the
+    per-layer-type composition of a network (the features of the oracle's additive cost model).
+    """
+    out = []
+    for token in string.split():
+        match = _NODE.match(token)
+        if match is None:
+            raise NetworkError(f"{token!r} is not an SEval node token (expected <id>_<Function>[attrs](inputs)); "
+                               "pass strings made by network_string")
+        out.append(match.group(1))
+    return out
+
+
 def _device_of(model: nn.Module) -> torch.device:
     for p in model.parameters():
         return p.device

@@ -7,6 +7,19 @@ latency per device, memory...). The text encoder is frozen, so heads are cheap: 
 new device or metric with :meth:`SEvalOracle.add_metric` from their own measurements without
 touching the other heads.
 
+Each head reads one of three feature sets of the same string (``features``):
+
+- ``"embedding"``: the text embedding (the SEval-NAS method);
+- ``"tokens"``: how many nodes of each type the string has (``Convolution[f16,k3x3,s1]``: 12, ...),
+  with a ridge head: an additive per-layer cost model, the form of latency lookup tables;
+- ``"tokens+embedding"``: the mean of the two heads' predictions.
+
+``"auto"`` (default) gives metrics that add up over layers (``latency.*``, ``memory*``, ``energy*``)
+the token model and every other metric (accuracy) the embedding: on NB201 the token model ranks
+latency and memory better with up to a few hundred labels, the embedding ranks accuracy better
+(feature ablation in docs/RESULTS.md). A token head cannot price a node type it never saw in training:
+predicting such a network warns.
+
 Inputs (``items``) may mix :class:`~clue_plugins.spec.ArchSpec` (its benchmark network is built),
 any ``torch.nn.Module`` (traced on ``example_input``), ready SEval strings, and anything
 :func:`adapters.to_spec` understands (NB201 arch strings, DARTS genotypes, NNI samples...).
@@ -15,6 +28,8 @@ any ``torch.nn.Module`` (traced on ``example_input``), ready SEval strings, and 
 from __future__ import annotations
 
 import re
+import warnings
+from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -28,6 +43,9 @@ from clue_plugins.spec import ArchSpec
 _SEVAL_STRING = re.compile(r"^0_\w+")
 FORMAT = "seval-oracle/1"
 HEADS = ("ensemble", "mlp", "ridge")
+FEATURES = ("auto", "embedding", "tokens", "tokens+embedding")
+#: Metric kinds (the name up to its first dot) that add up over layers: ``features="auto"`` gives them tokens.
+ADDITIVE_KINDS = ("latency", "memory", "energy")
 _RIDGE_ALPHAS = np.logspace(-1, 4, 11)
 
 
@@ -38,7 +56,8 @@ class SEvalConfig:
     text_encoder: str = "minilm"   # registered text encoder (the authors used t5-small, mean-pooled)
     pooling: str = "mean"          # "mean" over chunks of the string, or "truncate" (the encoder's own cut)
     chunk_tokens: int | None = 16  # model tokens per chunk (None: the encoder's maximum; measured: small is better)
-    head: str = "ensemble"         # "mlp" (MSE + ranking loss), "ridge" (alpha by GCV) or "ensemble" (their mean)
+    features: str = "auto"         # "embedding", "tokens", "tokens+embedding", or "auto" (by metric kind, see module doc)
+    head: str = "ensemble"         # embedding head: "mlp" (MSE + ranking loss), "ridge" (alpha by GCV) or "ensemble" (their mean)
     hidden: int = 256
     steps: int = 1500              # optimiser steps per MLP head (mini-batches drawn with replacement)
     batch_size: int = 64
@@ -53,6 +72,8 @@ class SEvalConfig:
 
         if self.pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
+        if self.features not in FEATURES:
+            raise ValueError(f"features must be one of {FEATURES}, got {self.features!r}")
         if self.head not in HEADS:
             raise ValueError(f"head must be one of {HEADS}, got {self.head!r}")
         if self.steps < 1 or self.batch_size < 1 or self.hidden < 1:
@@ -109,15 +130,23 @@ class SEvalOracle:
 
     def embed(self, items: Sequence[Any], example_input: Any = None, progress: bool | None = None) -> np.ndarray:
         """(n, dim) text embeddings of the items' strings (cached on disk)."""
+        items = list(items)
+        if not items:
+            raise ValueError("no networks given")
+        return self._embed_strings(self.strings(items, example_input, progress), progress)
+
+    def _embed_strings(self, strings: list[str], progress: bool | None) -> np.ndarray:
         from clue_plugins.text import get_encoder
         from clue_plugins.text.long_text import embed_long
 
         cfg = self._cfg()
+        return embed_long(get_encoder(cfg.text_encoder), strings, cfg.pooling, cfg.chunk_tokens, progress)
+
+    def _inputs(self, items: Sequence[Any], example_input: Any, progress: bool | None) -> "_Inputs":
         items = list(items)
         if not items:
             raise ValueError("no networks given")
-        encoder = get_encoder(cfg.text_encoder)
-        return embed_long(encoder, self.strings(items, example_input, progress), cfg.pooling, cfg.chunk_tokens, progress)
+        return _Inputs(self, self.strings(items, example_input, progress), progress)
 
     # -- training -----------------------------------------------------------------------------------
     def fit(self, items: Sequence[Any], targets: Mapping[str, Sequence[float]], example_input: Any = None,
@@ -132,15 +161,18 @@ class SEvalOracle:
         for name, values in targets.items():
             if len(values) != len(items):
                 raise ValueError(f"metric {name!r} has {len(values)} values but {len(items)} networks were given")
-        X = self.embed(items, example_input, progress)
+        inputs = self._inputs(items, example_input, progress)
         self.heads_ = {}
         for name, values in targets.items():
-            self._fit_head(name, X, values)
+            self._fit_head(name, inputs, values)
         return self
 
     def add_metric(self, name: str, items: Sequence[Any], values: Sequence[float], example_input: Any = None,
-                   replace: bool = False) -> "SEvalOracle":
-        """Attach a head for a new metric (a new device, say) trained on its own measured networks."""
+                   replace: bool = False, features: str | None = None) -> "SEvalOracle":
+        """Attach a head for a new metric (a new device, say) trained on its own measured networks.
+
+        ``features`` overrides the oracle's ``features`` setting for this head (see the module doc).
+        """
         items = list(items)
         if len(values) != len(items):
             raise ValueError(f"metric {name!r} has {len(values)} values but {len(items)} networks were given")
@@ -148,27 +180,38 @@ class SEvalOracle:
             raise ClueError(f"metric {name!r} already has a head; pass replace=True to retrain it")
         if not hasattr(self, "heads_"):
             self.heads_ = {}
-        self._fit_head(name, self.embed(items, example_input), values)
+        if features is not None and features not in FEATURES:
+            raise ValueError(f"features must be one of {FEATURES}, got {features!r}")
+        self._fit_head(name, self._inputs(items, example_input, None), values, features)
         return self
 
-    def _fit_head(self, name: str, X: np.ndarray, values: Sequence[float]) -> None:
+    def _fit_head(self, name: str, inputs: "_Inputs", values: Sequence[float], features: str | None = None) -> None:
         y = np.asarray(values, dtype=np.float64)
         keep = np.isfinite(y)
         if keep.sum() < 2:
             raise ValueError(f"metric {name!r} needs at least 2 finite values, got {int(keep.sum())}")
-        X, y = X[keep], y[keep]
+        y = y[keep]
         lo, hi = float(y.min()), float(y.max())
         span = hi - lo if hi > lo else 1.0
-        mean, sd = X.mean(axis=0), X.std(axis=0) + 1e-6
-        Xs = ((X - mean) / sd).astype(np.float32)
         ys = ((y - lo) / span).astype(np.float32)  # min-max scaled, as the authors trained
         cfg = self._cfg()
-        head = {"lo": lo, "span": span, "mean": mean.astype(np.float32), "sd": sd.astype(np.float32),
-                "kind": cfg.head, "n_train": int(keep.sum())}
-        if cfg.head in ("ridge", "ensemble"):
-            head["weights"] = _ridge(Xs, ys)
-        if cfg.head in ("mlp", "ensemble"):
-            head["net"] = _train_mlp(Xs, ys, cfg)
+        features = resolve_features(name, features or cfg.features)
+        head: dict[str, Any] = {"lo": lo, "span": span, "kind": cfg.head, "features": features, "n_train": int(keep.sum())}
+        if features in ("tokens", "tokens+embedding"):
+            vocab = sorted(set().union(*(c for c, k in zip(inputs.counts, keep) if k)))
+            C = inputs.count_matrix(vocab)[0][keep]
+            tmean, tsd = C.mean(axis=0), C.std(axis=0) + 1e-6
+            head.update(vocab=vocab, tmean=tmean.astype(np.float32), tsd=tsd.astype(np.float32),
+                        tweights=_ridge(((C - tmean) / tsd).astype(np.float32), ys))
+        if features in ("embedding", "tokens+embedding"):
+            X = inputs.embedding[keep]
+            mean, sd = X.mean(axis=0), X.std(axis=0) + 1e-6
+            Xs = ((X - mean) / sd).astype(np.float32)
+            head.update(mean=mean.astype(np.float32), sd=sd.astype(np.float32))
+            if cfg.head in ("ridge", "ensemble"):
+                head["weights"] = _ridge(Xs, ys)
+            if cfg.head in ("mlp", "ensemble"):
+                head["net"] = _train_mlp(Xs, ys, cfg)
         self.heads_[name] = head
 
     # -- inference ----------------------------------------------------------------------------------
@@ -182,22 +225,35 @@ class SEvalOracle:
             if m not in self.heads_:
                 raise ClueError(f"unknown metric {m!r}; this oracle predicts {', '.join(self.heads_)}. "
                                 "Attach it with add_metric(name, networks, values)")
-        X = self.embed(items, example_input, progress)
-        return {m: self._predict_head(self.heads_[m], X) for m in wanted}
+        inputs = self._inputs(items, example_input, progress)
+        return {m: self._predict_head(m, self.heads_[m], inputs) for m in wanted}
 
     @staticmethod
-    def _predict_head(head: dict, X: np.ndarray) -> np.ndarray:
-        Xs = ((X - head["mean"]) / head["sd"]).astype(np.float32)
+    def _predict_head(name: str, head: dict, inputs: "_Inputs") -> np.ndarray:
         parts = []
-        if "weights" in head:
-            w = head["weights"]
-            parts.append(Xs @ w[:-1] + w[-1])
-        if "net" in head:
-            import torch
+        if "tweights" in head:
+            C, unseen = inputs.count_matrix(head["vocab"])
+            if unseen.any():
+                known = set(head["vocab"])
+                example = next(t for c in inputs.counts for t in c if t not in known)
+                warnings.warn(f"{int(unseen.sum())} of {len(unseen)} networks have node types the {name!r} head never saw "
+                              f"in training (e.g. {example!r}); their cost is not counted. Fit the head on networks "
+                              "that use them, or use features='embedding'", UserWarning, stacklevel=4)
+            w = head["tweights"]
+            parts.append(((C - head["tmean"]) / head["tsd"]).astype(np.float32) @ w[:-1] + w[-1])
+        if "mean" in head:
+            Xs = ((inputs.embedding - head["mean"]) / head["sd"]).astype(np.float32)
+            emb = []
+            if "weights" in head:
+                w = head["weights"]
+                emb.append(Xs @ w[:-1] + w[-1])
+            if "net" in head:
+                import torch
 
-            with torch.no_grad():
-                parts.append(head["net"](torch.from_numpy(Xs)).squeeze(1).numpy())
-        ys = np.mean(parts, axis=0)  # the ensemble averages the two heads on the min-max scale
+                with torch.no_grad():
+                    emb.append(head["net"](torch.from_numpy(Xs)).squeeze(1).numpy())
+            parts.append(np.mean(emb, axis=0))  # the ensemble averages ridge and MLP on the min-max scale
+        ys = np.mean(parts, axis=0)
         return ys.astype(np.float64) * head["span"] + head["lo"]
 
     # -- persistence --------------------------------------------------------------------------------
@@ -208,12 +264,11 @@ class SEvalOracle:
         if not getattr(self, "heads_", None):
             raise NotFittedError("nothing to save: this SEvalOracle has no heads yet")
         meta = {"format": FORMAT, "config": asdict(self._cfg()),
-                "heads": {m: {k: h[k] for k in ("lo", "span", "kind", "n_train")} for m, h in self.heads_.items()}}
+                "heads": {m: {k: h[k] for k in ("lo", "span", "kind", "features", "n_train", "vocab") if k in h}
+                          for m, h in self.heads_.items()}}
         tensors = {}
         for m, h in self.heads_.items():
-            tensors[m] = {"mean": torch.from_numpy(h["mean"]), "sd": torch.from_numpy(h["sd"])}
-            if "weights" in h:
-                tensors[m]["weights"] = torch.from_numpy(h["weights"])
+            tensors[m] = {k: torch.from_numpy(h[k]) for k in _ARRAYS if k in h}
             if "net" in h:
                 tensors[m]["state"] = h["net"].state_dict()
         save_model_dir(path, "oracle.json", meta, "heads.pt", tensors)
@@ -226,15 +281,48 @@ class SEvalOracle:
         self.heads_ = {}
         for m, info in meta["heads"].items():
             t = tensors[m]
-            head = {**info, "mean": t["mean"].numpy(), "sd": t["sd"].numpy()}
-            if "weights" in t:
-                head["weights"] = t["weights"].numpy()
+            head = {"features": "embedding", **info, **{k: t[k].numpy() for k in _ARRAYS if k in t}}
             if "state" in t:
                 net = _mlp(len(head["mean"]), cfg.hidden)
                 net.load_state_dict(t["state"])
                 head["net"] = net.eval()
             self.heads_[m] = head
         return self
+
+
+_ARRAYS = ("mean", "sd", "weights", "tmean", "tsd", "tweights")
+
+
+def resolve_features(metric: str, features: str) -> str:
+    """The feature set a head for ``metric`` uses: ``features`` itself unless it is ``"auto"``."""
+    if features != "auto":
+        return features
+    return "tokens" if metric.split(".")[0].lower() in ADDITIVE_KINDS else "embedding"
+
+
+class _Inputs:
+    """One batch of networks as heads read them: node-type counts at once, the text embedding on first use
+    (a prediction with token heads only never loads the text encoder)."""
+
+    def __init__(self, oracle: SEvalOracle, strings: list[str], progress: bool | None) -> None:
+        from clue_plugins.networks.strings import node_types
+
+        self._oracle, self._strings, self._progress = oracle, strings, progress
+        self.counts = [Counter(node_types(s)) for s in strings]
+        self._embedding: np.ndarray | None = None
+
+    @property
+    def embedding(self) -> np.ndarray:
+        if self._embedding is None:
+            self._embedding = self._oracle._embed_strings(self._strings, self._progress)
+        return self._embedding
+
+    def count_matrix(self, vocab: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(n, len(vocab)) node counts, and which networks have node types outside ``vocab``."""
+        known = set(vocab)
+        C = np.array([[c.get(t, 0) for t in vocab] for c in self.counts], dtype=np.float64).reshape(len(self.counts), len(vocab))
+        unseen = np.array([any(t not in known for t in c) for c in self.counts])
+        return C, unseen
 
 
 def _is_module(item: Any) -> bool:

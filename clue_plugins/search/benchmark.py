@@ -69,6 +69,9 @@ class BenchSettings:
     hw_seeds: int = 10
     hw_queries: int = 90
     hw_strategies: tuple[str, ...] = HW_STRATEGIES
+    # what the SEval latency heads read; the committed results were measured with "embedding" (the library's
+    # default is "auto", which reads node-type counts for latency)
+    hw_oracle_features: str = "embedding"
     workers: int = 1
 
     def validate(self) -> "BenchSettings":
@@ -77,6 +80,10 @@ class BenchSettings:
             bad = [g for g in given if g not in allowed]
             if bad:
                 raise ClueError(f"unknown {name} {bad}; choose from {', '.join(allowed)}")
+        from clue_plugins.predictors.seval import FEATURES
+
+        if self.hw_oracle_features not in FEATURES:
+            raise ClueError(f"unknown oracle features {self.hw_oracle_features!r}; choose from {', '.join(FEATURES)}")
         if self.seeds < 1 or self.hw_seeds < 0:
             raise ClueError("seeds must be >= 1 and hw_seeds >= 0")
         if self.max_queries < 2 or self.clue_train < 2 or self.freerea_networks < 2:
@@ -163,6 +170,10 @@ def run_task(task: dict) -> dict:
     return row
 
 
+def _oracle_options(settings: dict) -> dict:
+    return {"features": settings.get("hw_oracle_features", "embedding")}  # rows from before the setting used embeddings
+
+
 def latency_budget(device: str, quantile: float) -> float:
     """The ``quantile`` of the device's true NB201 latencies (ms)."""
     return float(np.nanquantile(_table().column(f"latency_ms.{device}").astype(float), quantile))
@@ -189,12 +200,12 @@ def run_hw_task(task: dict) -> dict:
                                                                   fitness=ObjectiveFitness(objective))
         evaluated, true_queries = [r.spec for r in run.history], run.queries
     elif strategy == "clue-evo":
-        oracle = fit_hardware_oracle([metric], s["clue_train"], seed=seed)
+        oracle = fit_hardware_oracle([metric], s["clue_train"], seed=seed, options=_oracle_options(s))
         run = predictor_evolution("nb201", query, _clue, queries=s["hw_queries"], seed=seed, objective=objective,
                                   oracle=oracle, latency_metric=metric)
         evaluated, true_queries = [r.spec for r in run.history], run.queries
     elif strategy == "freerea":
-        oracle = fit_hardware_oracle([metric], s["clue_train"], seed=seed)
+        oracle = fit_hardware_oracle([metric], s["clue_train"], seed=seed, options=_oracle_options(s))
         scorer = MergedScorer(_proxy_scorer("cifar10", s), PredictorScorer(Surrogate(None, oracle, metric)))
         run = Evolution().run("nb201", scorer, Budget(queries=s["freerea_networks"]), seed=seed,
                               fitness=RelativeFitness(objective=objective))

@@ -6,6 +6,7 @@ from torch import nn
 
 from clue_plugins import NetworkError
 from clue_plugins.networks import build_network, network_string
+from clue_plugins.networks.strings import node_types
 
 
 class TwoBranch(nn.Module):
@@ -24,6 +25,13 @@ def test_format_on_a_hand_built_module():
     text = network_string(TwoBranch(), torch.zeros(1, 3, 8, 8))
     assert text == ("0_Input 1_Convolution[f8,k3x3,s1](0) 2_Relu(1) 3_Convolution[f8,k1x1,s1](0) 4_Add(2,3) "
                     "5_Mean(4) 6_Addmm[u5](5)")
+
+
+def test_node_types_drop_ids_and_inputs():
+    text = network_string(TwoBranch(), torch.zeros(1, 3, 8, 8))
+    assert node_types(text) == ["Input", "Convolution[f8,k3x3,s1]", "Relu", "Convolution[f8,k1x1,s1]", "Add", "Mean", "Addmm[u5]"]
+    with pytest.raises(NetworkError, match="not an SEval node token"):
+        node_types("0_Input conv3x3")
 
 
 def test_grouped_strided_dilated_convolutions_are_described():

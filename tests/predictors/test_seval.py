@@ -57,6 +57,41 @@ def test_save_load_roundtrip_and_add_metric(cells, tmp_path):
     np.testing.assert_allclose(SEvalOracle.load(tmp_path / "ridge").predict(test)["acc"], ridge.predict(test)["acc"], rtol=1e-6)
 
 
+def test_auto_features_give_latency_the_token_model_and_accuracy_the_embedding(cells):
+    train, test, metrics = cells
+    y = metrics["latency.pixel3"]
+    oracle = SEvalOracle(**FAST).fit(train, {"latency.pixel3": y[:80], "accuracy.cifar10": metrics["accuracy.cifar10"][:80]})
+    assert oracle.heads_["latency.pixel3"]["features"] == "tokens"
+    assert oracle.heads_["accuracy.cifar10"]["features"] == "embedding"
+    shuffled = SEvalOracle(**FAST).fit(train, {"latency.pixel3": np.random.default_rng(0).permutation(y[:80])})
+    tau_real = rank_correlations(oracle.predict(test, "latency.pixel3")["latency.pixel3"], y[80:])["kendall"]
+    tau_shuffled = rank_correlations(shuffled.predict(test)["latency.pixel3"], y[80:])["kendall"]
+    # shuffled labels still rank latency somewhat (any positive mix of layer counts does): the bar is FLOPs
+    from clue_plugins.evaluation.oracle import oracle_metrics
+
+    flops = oracle_metrics(subset=160).flops[80:]
+    assert tau_real > rank_correlations(flops, y[80:])["kendall"] + 0.03 and tau_real > tau_shuffled + 0.1
+
+
+def test_token_heads_save_load_and_warn_on_unseen_node_types(cells, tmp_path):
+    train, test, metrics = cells
+    oracle = SEvalOracle(features="tokens+embedding", **FAST).fit(train, {"lat": metrics["latency.fpga"][:80]})
+    oracle.add_metric("mem", train, metrics["memory"][:80], features="tokens")
+    before = oracle.predict(test)
+    oracle.save(tmp_path / "oracle")
+    loaded = SEvalOracle.load(tmp_path / "oracle")
+    assert {m: h["features"] for m, h in loaded.heads_.items()} == {"lat": "tokens+embedding", "mem": "tokens"}
+    for m in before:
+        np.testing.assert_allclose(before[m], loaded.predict(test)[m], rtol=1e-5)
+    mlp = nn.Sequential(nn.Flatten(), nn.Linear(12, 4), nn.Linear(4, 2))
+    with pytest.warns(UserWarning, match="1 of 1 networks have node types the 'mem' head never saw"):
+        loaded.predict([mlp], "mem", example_input=torch.zeros(1, 3, 2, 2))
+    with pytest.raises(ValueError, match="features must be one of"):
+        SEvalOracle(features="flops").fit(train[:5], {"x": np.arange(5.0)})
+    with pytest.raises(ValueError, match="features must be one of"):
+        oracle.add_metric("x", train[:5], np.arange(5.0), features="flops")
+
+
 def test_any_module_and_mixed_items():
     nets = [nn.Sequential(nn.Flatten(), *[nn.Linear(12, 12) for _ in range(k)], nn.Linear(12, 2)) for k in range(1, 7)]
     x = torch.zeros(1, 3, 2, 2)

@@ -24,6 +24,8 @@ def test_settings_are_checked():
         BenchSettings(strategies=("bayes",)).validate()
     with pytest.raises(ClueError, match="unknown device"):
         BenchSettings(hw_devices=("tpu",)).validate()
+    with pytest.raises(ClueError, match="unknown oracle features 'flops'"):
+        BenchSettings(hw_oracle_features="flops").validate()
 
 
 def test_benchmark_runs_resumes_and_reports(tmp_path, nb201_table):
