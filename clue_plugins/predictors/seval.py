@@ -31,6 +31,7 @@ import re
 import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -301,21 +302,21 @@ def resolve_features(metric: str, features: str) -> str:
 
 
 class _Inputs:
-    """One batch of networks as heads read them: node-type counts at once, the text embedding on first use
-    (a prediction with token heads only never loads the text encoder)."""
+    """One batch of networks as heads read them; each feature set is computed on first use (a prediction with
+    token heads only never loads the text encoder, one with embedding heads only never parses node types)."""
 
     def __init__(self, oracle: SEvalOracle, strings: list[str], progress: bool | None) -> None:
+        self._oracle, self._strings, self._progress = oracle, strings, progress
+
+    @cached_property
+    def counts(self) -> list[Counter]:
         from clue_plugins.networks.strings import node_types
 
-        self._oracle, self._strings, self._progress = oracle, strings, progress
-        self.counts = [Counter(node_types(s)) for s in strings]
-        self._embedding: np.ndarray | None = None
+        return [Counter(node_types(s)) for s in self._strings]
 
-    @property
+    @cached_property
     def embedding(self) -> np.ndarray:
-        if self._embedding is None:
-            self._embedding = self._oracle._embed_strings(self._strings, self._progress)
-        return self._embedding
+        return self._oracle._embed_strings(self._strings, self._progress)
 
     def count_matrix(self, vocab: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(n, len(vocab)) node counts, and which networks have node types outside ``vocab``."""

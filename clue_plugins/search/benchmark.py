@@ -170,10 +170,6 @@ def run_task(task: dict) -> dict:
     return row
 
 
-def _oracle_options(settings: dict) -> dict:
-    return {"features": settings.get("hw_oracle_features", "embedding")}  # rows from before the setting used embeddings
-
-
 def latency_budget(device: str, quantile: float) -> float:
     """The ``quantile`` of the device's true NB201 latencies (ms)."""
     return float(np.nanquantile(_table().column(f"latency_ms.{device}").astype(float), quantile))
@@ -194,18 +190,19 @@ def run_hw_task(task: dict) -> dict:
     objective = Objective("budget", latency_budget=budget)
     query = TableScorer("cifar10", device=device, table=table)
     metric = f"latency.{device}"
+    oracle_options = {"features": s["hw_oracle_features"]}
     t0 = time.perf_counter()
     if strategy == "re":
         run = Evolution(20, 5, mutations=1, crossover=False).run("nb201", query, Budget(queries=s["hw_queries"]), seed=seed,
                                                                   fitness=ObjectiveFitness(objective))
         evaluated, true_queries = [r.spec for r in run.history], run.queries
     elif strategy == "clue-evo":
-        oracle = fit_hardware_oracle([metric], s["clue_train"], seed=seed, options=_oracle_options(s))
+        oracle = fit_hardware_oracle([metric], s["clue_train"], seed=seed, options=oracle_options)
         run = predictor_evolution("nb201", query, _clue, queries=s["hw_queries"], seed=seed, objective=objective,
                                   oracle=oracle, latency_metric=metric)
         evaluated, true_queries = [r.spec for r in run.history], run.queries
     elif strategy == "freerea":
-        oracle = fit_hardware_oracle([metric], s["clue_train"], seed=seed, options=_oracle_options(s))
+        oracle = fit_hardware_oracle([metric], s["clue_train"], seed=seed, options=oracle_options)
         scorer = MergedScorer(_proxy_scorer("cifar10", s), PredictorScorer(Surrogate(None, oracle, metric)))
         run = Evolution().run("nb201", scorer, Budget(queries=s["freerea_networks"]), seed=seed,
                               fitness=RelativeFitness(objective=objective))
