@@ -22,6 +22,7 @@ import numpy as np
 
 from clue_plugins.predictors.seval import FEATURES
 
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--trials", type=int, default=200)
