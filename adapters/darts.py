@@ -22,13 +22,15 @@ the DARTS ``Genotype`` namedtuple and its string. NNI samples: :mod:`adapters.nn
 from __future__ import annotations
 
 import ast
-import numbers
 import re
 from collections import namedtuple
 from typing import Any, Sequence
 
-from clue_plugins.errors import GenotypeError, UnknownOpError
-from clue_plugins.spec import ArchSpec, Cell
+import numpy as np
+
+from adapters._literal import literal, parse_expression
+from clue_plugins.errors import GenotypeError, UnknownOpError, shown
+from clue_plugins.spec import ArchSpec, Cell, is_integer
 
 SPACE = "nb301"
 OPS: tuple[str, ...] = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
@@ -40,24 +42,42 @@ Genotype = namedtuple("Genotype", "normal normal_concat reduce reduce_concat")
 Pair = tuple[int, str]  # (input node, op name)
 
 
+_MAX_STR = 100_000  # a DARTS Genotype string is under 1,000 characters
+
+
 def _check_op(op: Any) -> str:
     if isinstance(op, str) and op in OPS:
         return op
     raise UnknownOpError(op, OPS, "DARTS/NB301 cells use only these operations")
 
 
+def _items(value: Any, what: str) -> list:
+    """``value`` as a list if it is a list, tuple or array (its first axis); a GenotypeError otherwise."""
+    if isinstance(value, np.ndarray) and value.ndim >= 1:
+        return list(value)
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise GenotypeError(f"{what} must be a list or tuple, got {type(value).__name__} {shown(value)}")
+
+
 def _canonical_pairs(pairs: Sequence[Pair], cell: str) -> list[Pair]:
+    pairs = _items(pairs, f"DARTS {cell} cell")
     if len(pairs) != 8:
         raise GenotypeError(f"DARTS {cell} cell needs 8 (input, op) pairs (2 per intermediate node), got {len(pairs)} (wrong edge count)")
     out: list[Pair] = []
     for node in range(4):
         two = []
-        for inp, op in pairs[2 * node : 2 * node + 2]:
-            if isinstance(inp, bool) or not isinstance(inp, int) or not 0 <= inp < node + 2:
+        for pair in pairs[2 * node : 2 * node + 2]:
+            pair = _items(pair, f"each (input, op) pair of the DARTS {cell} cell")
+            if len(pair) != 2:
+                raise GenotypeError(f"DARTS {cell} cell: each entry is an (input, op) pair, got {shown(pair)}")
+            inp, op = pair
+            if not is_integer(inp) or not 0 <= inp < node + 2:
                 raise GenotypeError(
-                    f"DARTS {cell} cell: intermediate node {node + 2} can read nodes 0..{node + 1}, got input {inp!r}"
+                    f"DARTS {cell} cell: intermediate node {node + 2} can read nodes 0..{node + 1} (an integer), "
+                    f"got input {shown(inp)}"
                 )
-            two.append((inp, _check_op(op)))
+            two.append((int(inp), _check_op(op)))
         out += sorted(two)
     return out
 
@@ -85,9 +105,14 @@ def from_pairs(normal: Sequence[Pair], reduce: Sequence[Pair]) -> ArchSpec:
 def to_pairs(spec: ArchSpec) -> tuple[list[Pair], list[Pair]]:
     """The two canonical pair lists of an nb301 ArchSpec (validating its structure)."""
     if spec.space != SPACE or len(spec.cells) != 2:
-        raise GenotypeError(f"expected an nb301 ArchSpec with normal and reduce cells, got space {spec.space!r}")
+        raise GenotypeError(f"expected an nb301 ArchSpec with normal and reduce cells, got space {shown(spec.space)}")
     result = []
-    for cell in spec.cells:
+    for cell, name in zip(spec.cells, CELL_NAMES):
+        if cell.name != name or cell.num_nodes != NUM_NODES:
+            raise GenotypeError(
+                f"an nb301 ArchSpec has a 'normal' then a 'reduce' cell of {NUM_NODES} nodes each, got cell "
+                f"{shown(cell.name)} with {cell.num_nodes} nodes"
+            )
         m = cell.matrix
         pairs = []
         for k in range(8):
@@ -106,29 +131,42 @@ def to_pairs(spec: ArchSpec) -> tuple[list[Pair], list[Pair]]:
     return result[0], result[1]
 
 
+_COMPACT = "NB301 compact must be (normal, reduce), each 8 (input node, op index) pairs"
+
+
 def from_compact(compact: Any) -> ArchSpec:
-    """NASLib/NB301 compact form (also its string form)."""
+    """NASLib/NB301 compact form (also its string form). Inputs and op indices are Python or numpy integers
+    (NASLib's mutations leave numpy integers in it); floats and bools are refused."""
     if isinstance(compact, str):
+        if len(compact) > _MAX_STR:
+            raise GenotypeError(f"NB301 compact string is {len(compact):,} characters long; {_COMPACT}")
         try:
-            compact = ast.literal_eval(compact)
-        except (ValueError, SyntaxError):
-            raise GenotypeError(f"NB301 compact string is not a Python literal: {compact[:60]!r}") from None
-    try:
-        normal, reduce = compact
-        cells = []
-        for cell in (normal, reduce):
-            pairs = []
-            for inp, op in cell:
-                # NASLib's mutations leave numpy integers in the compact form
-                if isinstance(op, bool) or not isinstance(op, numbers.Integral) or not 0 <= op < len(OPS):
-                    raise GenotypeError(f"NB301 compact op index must be in 0..{len(OPS) - 1} ({list(OPS)}), got {op!r}")
-                pairs.append((int(inp) if isinstance(inp, numbers.Integral) else inp, OPS[int(op)]))
-            cells.append(pairs)
-    except (TypeError, ValueError) as exc:
-        if isinstance(exc, GenotypeError):
-            raise
-        raise GenotypeError(f"NB301 compact must be (normal, reduce), each 8 (input, op index) pairs: {exc}") from None
+            compact = literal(compact)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            raise GenotypeError(f"NB301 compact string is not a Python literal: {shown(compact)}; {_COMPACT}") from None
+    halves = _items(compact, _COMPACT + ";")
+    if len(halves) != 2:
+        raise GenotypeError(f"{_COMPACT}; got {len(halves)} parts instead of 2")
+    cells = []
+    for name, cell in zip(CELL_NAMES, halves):
+        pairs = []
+        for inp, op in _pairs(cell, f"{_COMPACT}; the {name} cell", f"{_COMPACT}; the {name} cell has the entry"):
+            if not is_integer(op) or not 0 <= op < len(OPS):
+                raise GenotypeError(f"NB301 compact op index must be an integer in 0..{len(OPS) - 1} ({list(OPS)}), got {shown(op)}")
+            pairs.append((inp, OPS[int(op)]))
+        cells.append(pairs)
     return from_pairs(*cells)
+
+
+def _pairs(cell: Any, where: str, bad: str) -> list[tuple[Any, Any]]:
+    """The 2-item entries of one cell's list; ``where`` and ``bad`` start the errors for a malformed list or entry."""
+    out = []
+    for pair in _items(cell, where):
+        pair = _items(pair, f"{where}: each entry")
+        if len(pair) != 2:
+            raise GenotypeError(f"{bad} {shown(pair)}")
+        out.append((pair[0], pair[1]))
+    return out
 
 
 def to_compact(spec: ArchSpec) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
@@ -141,17 +179,18 @@ def from_genotype(genotype: Any) -> ArchSpec:
     """A DARTS ``Genotype(normal=[(op, input)...], normal_concat, reduce=..., reduce_concat)``."""
     try:
         normal, reduce = genotype.normal, genotype.reduce
-        concats = (list(genotype.normal_concat), list(genotype.reduce_concat))
+        raw_concats = (genotype.normal_concat, genotype.reduce_concat)
     except AttributeError as exc:
-        raise GenotypeError(f"not a DARTS Genotype: {exc}") from None
-    if any(c != [2, 3, 4, 5] for c in concats):
-        raise GenotypeError(f"only DARTS cells that concatenate nodes 2..5 are supported, got {concats}")
-    try:
-        return from_pairs([(i, o) for o, i in normal], [(i, o) for o, i in reduce])
-    except (TypeError, ValueError) as exc:
-        if isinstance(exc, GenotypeError):
-            raise
-        raise GenotypeError(f"DARTS genotype cells must be lists of (op, input) pairs: {exc}") from None
+        raise GenotypeError(f"not a DARTS Genotype (needs normal, normal_concat, reduce, reduce_concat): {exc}") from None
+    for c in raw_concats:
+        if isinstance(c, range):
+            c = list(c)
+        if not isinstance(c, (list, tuple, np.ndarray)) or [v if is_integer(v) else None for v in c] != [2, 3, 4, 5]:
+            raise GenotypeError(f"only DARTS cells that concatenate nodes 2..5 are supported, got concat {shown(c)}")
+    cells = [[(inp, op) for op, inp in _pairs(cell, f"DARTS Genotype {name}",
+                                              f"DARTS Genotype {name} entries are (op, input) pairs, got")]
+             for name, cell in zip(CELL_NAMES, (normal, reduce))]
+    return from_pairs(*cells)
 
 
 def to_genotype(spec: ArchSpec) -> Genotype:
@@ -162,17 +201,44 @@ def to_genotype(spec: ArchSpec) -> Genotype:
 _GENO = re.compile(r"^\s*Genotype\((.*)\)\s*$", re.S)
 
 
+_GENO_EXAMPLE = "Genotype(normal=[('sep_conv_3x3', 0), ...], normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5])"
+
+
+def _value(node: ast.AST) -> Any:
+    """``ast.literal_eval`` that also reads ``range(a, b)``, which DARTS' search code prints for the concat."""
+    if (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
+        and not node.keywords and 1 <= len(node.args) <= 3
+    ):
+        args = [ast.literal_eval(a) for a in node.args]
+        if all(is_integer(a) and abs(a) < 1000 for a in args):
+            return range(*args)
+    return ast.literal_eval(node)
+
+
 def from_genotype_str(text: str) -> ArchSpec:
     """Parse ``str(Genotype(...))`` as printed by DARTS (uses ``ast.literal_eval``, never ``eval``)."""
+    if not isinstance(text, str):
+        raise GenotypeError(f"a DARTS Genotype string is a str, got {type(text).__name__}; e.g. {_GENO_EXAMPLE}")
+    if len(text) > _MAX_STR:
+        raise GenotypeError(f"DARTS Genotype string is {len(text):,} characters long; e.g. {_GENO_EXAMPLE}")
     m = _GENO.match(text)
     if not m:
-        raise GenotypeError(f"not a DARTS Genotype string: {text[:60]!r}")
+        raise GenotypeError(f"not a DARTS Genotype string: {shown(text)}; e.g. {_GENO_EXAMPLE}")
     try:
-        call = ast.parse(f"f({m.group(1)})", mode="eval").body
-        fields = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
-        genotype = Genotype(**fields)
-    except (SyntaxError, ValueError, TypeError) as exc:
-        raise GenotypeError(f"malformed DARTS Genotype string ({exc}): {text[:60]!r}") from None
+        call = parse_expression(f"f({m.group(1)})")
+        if not isinstance(call, ast.Call):
+            raise ValueError("not a call")
+        values = [_value(a) for a in call.args]
+        fields = {kw.arg: _value(kw.value) for kw in call.keywords}
+        genotype = Genotype(*values, **fields)
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError) as exc:
+        why = (
+            "only literals (lists, tuples, strings, numbers) and range(a, b) may appear" if isinstance(exc, ValueError)
+            else "its fields must be normal, normal_concat, reduce, reduce_concat" if isinstance(exc, TypeError)
+            else "it does not parse"
+        )
+        raise GenotypeError(f"malformed DARTS Genotype string ({why}): {shown(text)}; e.g. {_GENO_EXAMPLE}") from None
     return from_genotype(genotype)
 
 

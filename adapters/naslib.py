@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters import darts, nb101, nb201
-from clue_plugins.errors import GenotypeError
+from clue_plugins.errors import GenotypeError, shown
 from clue_plugins.spec import ArchSpec
 
 SS_TYPES = {"nasbench101": "nb101", "nasbench201": "nb201", "nasbench301": "nb301"}
@@ -19,12 +19,12 @@ _SPACE_TO_SS = {v: k for k, v in SS_TYPES.items()}
 
 def space_of(ss_type: str) -> str:
     """Our space name for a NASLib ``ss_type`` (``nasbench201`` -> ``nb201``)."""
-    if ss_type in SS_TYPES.values():
+    if isinstance(ss_type, str) and ss_type in SS_TYPES.values():
         return ss_type
     try:
         return SS_TYPES[ss_type]
-    except KeyError:
-        raise GenotypeError(f"unsupported NASLib ss_type {ss_type!r}; supported: {', '.join(SS_TYPES)}") from None
+    except (KeyError, TypeError):
+        raise GenotypeError(f"unsupported NASLib ss_type {shown(ss_type)}; supported: {', '.join(SS_TYPES)}") from None
 
 
 def is_naslib_graph(obj: Any) -> bool:
@@ -58,7 +58,7 @@ def to_naslib(spec: ArchSpec, arch: Any) -> Any:
     elif spec.space == "nb301":
         arch.set_compact(darts.to_compact(spec))
     else:
-        raise GenotypeError(f"no NASLib search space for ArchSpec space {spec.space!r}")
+        raise GenotypeError(f"no NASLib search space for ArchSpec space {shown(spec.space)}")
     return arch
 
 

@@ -12,10 +12,12 @@ Forms handled here: the NB201 arch string (edges grouped by target node:
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Any, Sequence
 
-from clue_plugins.errors import GenotypeError, UnknownOpError
-from clue_plugins.spec import ArchSpec, Cell
+import numpy as np
+
+from clue_plugins.errors import GenotypeError, UnknownOpError, shown
+from clue_plugins.spec import ArchSpec, Cell, is_integer
 
 SPACE = "nb201"
 #: Edges (from, to) in NASLib op-index order; node i of the ArchSpec is edge i-1.
@@ -50,8 +52,8 @@ def _adjacency() -> tuple[tuple[int, ...], ...]:
 ADJACENCY = _adjacency()
 
 
-def _canon(op: str) -> str:
-    key = op.strip() if isinstance(op, str) else op
+def _canon(op: Any) -> str:
+    key = op.strip() if isinstance(op, str) else None
     if key in _CANON:
         return _CANON[key]
     if key in _NB201_NAME:  # already canonical
@@ -59,8 +61,20 @@ def _canon(op: str) -> str:
     raise UnknownOpError(op, OPS, "NB201 cells use only these five operations")
 
 
+def _sequence(value: Any, what: str, example: str) -> list:
+    """``value`` as a list if it is a list, tuple or 1-D array; a GenotypeError naming ``what`` otherwise."""
+    if isinstance(value, np.ndarray):
+        if value.ndim != 1:
+            raise GenotypeError(f"{what} must be 1-D, got an array of shape {value.shape}; e.g. {example}")
+        return list(value)
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise GenotypeError(f"{what} must be a list, tuple or 1-D array, got {type(value).__name__} {shown(value)}; e.g. {example}")
+
+
 def from_edge_ops(ops: Sequence[str]) -> ArchSpec:
     """ArchSpec from the 6 edge ops in NASLib edge order (any NB201 or canonical spelling)."""
+    ops = _sequence(ops, "NB201 edge ops", "['nor_conv_3x3', 'none', 'skip_connect', 'avg_pool_3x3', 'nor_conv_1x1', 'none']")
     if len(ops) != 6:
         raise GenotypeError(f"an NB201 cell has 6 edges, got {len(ops)} ops")
     return ArchSpec(SPACE, (Cell(("input", *(_canon(o) for o in ops), "output"), ADJACENCY),))
@@ -69,7 +83,7 @@ def from_edge_ops(ops: Sequence[str]) -> ArchSpec:
 def edge_ops(spec: ArchSpec) -> tuple[str, ...]:
     """The 6 canonical edge ops (NASLib edge order) of an NB201 ArchSpec, validating its structure."""
     if spec.space != SPACE or len(spec.cells) != 1:
-        raise GenotypeError(f"expected an nb201 ArchSpec with one cell, got space {spec.space!r} with {len(spec.cells)} cell(s)")
+        raise GenotypeError(f"expected an nb201 ArchSpec with one cell, got space {shown(spec.space)} with {len(spec.cells)} cell(s)")
     cell = spec.cells[0]
     if cell.adjacency != ADJACENCY or cell.ops[0] != "input" or cell.ops[-1] != "output":
         raise GenotypeError("this ArchSpec does not have the NB201 cell structure (8 nodes: input, 6 edge ops, output)")
@@ -80,30 +94,35 @@ def edge_ops(spec: ArchSpec) -> tuple[str, ...]:
     return ops
 
 
-_TOKEN = re.compile(r"^([A-Za-z0-9_]+)~(\d+)$")
+_TOKEN = re.compile(r"^([A-Za-z0-9_]+)~([0-9]+)$")
+_EXAMPLE = "|nor_conv_3x3~0|+|none~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|"
 
 
 def from_arch_str(arch: str) -> ArchSpec:
     """Parse ``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|``."""
     if not isinstance(arch, str):
-        raise GenotypeError(f"an NB201 arch string is a str, got {type(arch).__name__}")
+        raise GenotypeError(f"an NB201 arch string is a str, got {type(arch).__name__}; e.g. {_EXAMPLE}")
     groups = arch.strip().split("+")
     if len(groups) != 3:
-        raise GenotypeError(f"NB201 arch string must have 3 '+'-separated node groups, got {len(groups)}: {arch!r}")
+        raise GenotypeError(
+            f"NB201 arch string must have 3 '+'-separated node groups, got {len(groups)}: {shown(arch)}; e.g. {_EXAMPLE}"
+        )
     ops_by_edge: dict[tuple[int, int], str] = {}
     for target, group in enumerate(groups, start=1):
         g = group.strip()
-        if not (g.startswith("|") and g.endswith("|")):
-            raise GenotypeError(f"node group {g!r} of {arch!r} must look like |op~0|op~1|")
-        tokens = [t for t in g[1:-1].split("|")]
+        if not (g.startswith("|") and g.endswith("|")) or len(g) < 2:
+            raise GenotypeError(f"node group {shown(g)} of {shown(arch)} must look like |op~0|op~1|; e.g. {_EXAMPLE}")
+        tokens = g[1:-1].split("|")
         if len(tokens) != target:
-            raise GenotypeError(f"node {target} must have {target} incoming edges, got {len(tokens)} in {arch!r} (wrong edge count)")
+            raise GenotypeError(
+                f"node {target} must have {target} incoming edges, got {len(tokens)} in {shown(arch)} (wrong edge count); e.g. {_EXAMPLE}"
+            )
         for src, tok in enumerate(tokens):
             m = _TOKEN.match(tok.strip())
             if not m:
-                raise GenotypeError(f"edge token {tok!r} in {arch!r} must look like op~source")
-            if int(m.group(2)) != src:
-                raise GenotypeError(f"edge token {tok!r} into node {target} must come from node {src}")
+                raise GenotypeError(f"edge token {shown(tok)} in {shown(arch)} must look like op~source, e.g. nor_conv_3x3~0")
+            if m.group(2) != str(src):  # compared as text: int() of a 5000-digit index would raise
+                raise GenotypeError(f"edge token {shown(tok)} into node {target} must come from node {src} (write ~{src})")
             ops_by_edge[(src, target)] = _canon(m.group(1))
     return from_edge_ops([ops_by_edge[e] for e in EDGES])
 
@@ -117,17 +136,24 @@ def to_arch_str(spec: ArchSpec) -> str:
 
 
 def from_op_indices(indices: Sequence[int]) -> ArchSpec:
-    """NASLib's op-index 6-tuple (ops ``[skip_connect, none, nor_conv_3x3, nor_conv_1x1, avg_pool_3x3]``)."""
-    try:
-        idx = [int(i) for i in indices]
-    except (TypeError, ValueError):
-        raise GenotypeError(f"NASLib NB201 op indices must be 6 integers, got {indices!r}") from None
-    if len(idx) != 6:
-        raise GenotypeError(f"NASLib NB201 op indices must have 6 entries (one per edge), got {len(idx)}")
-    bad = [i for i in idx if not 0 <= i < len(NASLIB_OPS)]
-    if bad:
-        raise GenotypeError(f"NASLib NB201 op index {bad[0]} out of range 0..4 ({list(NASLIB_OPS)})")
-    return from_edge_ops([NASLIB_OPS[i] for i in idx])
+    """NASLib's op-index 6-tuple (ops ``[skip_connect, none, nor_conv_3x3, nor_conv_1x1, avg_pool_3x3]``).
+
+    A list, tuple or 1-D array of Python or numpy integers; bools and floats (``True``, ``2.9``) are refused.
+    """
+    values = _sequence(indices, "NASLib NB201 op indices", "(2, 1, 0, 4, 3, 1)")
+    if len(values) != 6:
+        raise GenotypeError(f"NASLib NB201 op indices must have 6 entries (one per edge), got {len(values)}: {shown(indices)}")
+    for k, v in enumerate(values):
+        if not is_integer(v):
+            raise GenotypeError(
+                f"NASLib NB201 op index {shown(v)} (entry {k}) is a {type(v).__name__}; op indices are integers 0..4 "
+                f"picking from {list(NASLIB_OPS)}, not floats or bools"
+            )
+        if not 0 <= v < len(NASLIB_OPS):
+            raise GenotypeError(
+                f"NASLib NB201 op index {shown(v)} (entry {k}) is out of range 0..4; the indices pick from {list(NASLIB_OPS)}"
+            )
+    return from_edge_ops([NASLIB_OPS[int(v)] for v in values])
 
 
 def to_op_indices(spec: ArchSpec) -> tuple[int, ...]:

@@ -18,27 +18,47 @@ from typing import Any, Mapping
 import numpy as np
 
 from adapters import darts, nb101, nb201
-from clue_plugins.errors import GenotypeError
-from clue_plugins.spec import ArchSpec
+from clue_plugins.errors import GenotypeError, UnknownOpError, shown
+from clue_plugins.spec import ArchSpec, is_integer
 
 NB201_OPS = ("none", "skip_connect", "conv_1x1", "conv_3x3", "avg_pool_3x3")
 NNI_SPACES = {"NasBench201": "nb201", "NasBench101": "nb101", "DARTS": "nb301"}
 
-_NB201_KEY = re.compile(r"^(?:(.+)/)?(\d)_(\d)$")
-_NB101_KEY = re.compile(r"^(?:(.+)/)?(num_nodes|op\d+|input\d+|final)$")
-_DARTS_KEY = re.compile(r"^(normal|reduce)/(op|input)_(\d)_(\d)$")
+# Every pattern accepts an optional label prefix ("model/cell/0_1", "model/normal/op_2_0").
+_NB201_KEY = re.compile(r"^(?:(.+)/)?([0-9])_([0-9])$")
+_NB101_KEY = re.compile(r"^(?:(.+)/)?(num_nodes|op[0-9]+|input[0-9]+|final)$")
+_DARTS_KEY = re.compile(r"^(?:(.+)/)?(normal|reduce)/(op|input)_([0-9])_([0-9])$")
+_KEY_FORMS = {
+    "nb201": "'cell/{i}_{j}' (edge i->j, 0 <= i < j <= 3), e.g. 'cell/0_1'",
+    "nb101": "'cell/num_nodes', 'cell/op{i}', 'cell/input{i}'",
+    "nb301": "'{normal,reduce}/op_{node}_{slot}' and '{normal,reduce}/input_{node}_{slot}' (node 2..5, slot 0..1), "
+    "e.g. 'normal/op_2_0'",
+}
+
+
+def _space_name(space: str) -> str:
+    return next((k for k, v in NNI_SPACES.items() if v == space), space)
+
+
+def _bad_key(key: Any, space: str) -> GenotypeError:
+    return GenotypeError(f"unknown {_space_name(space)} sample key {shown(key)}; expected {_KEY_FORMS[space]}, "
+                         "optionally after a label prefix such as 'model/'")
+
+
+def _keys_shown(keys: list) -> str:
+    return "[" + ", ".join(shown(k, 40) for k in keys[:8]) + (", ..." if len(keys) > 8 else "") + "]"
 
 
 def detect_space(sample: Mapping[str, Any]) -> str:
     """Which hub space a sample belongs to: ``nb201``, ``nb101`` or ``nb301``."""
     if not isinstance(sample, Mapping) or not sample:
-        raise GenotypeError(f"an NNI sample is a non-empty dict of label -> value, got {type(sample).__name__}")
+        raise GenotypeError(f"an NNI sample is a non-empty dict of label -> value, got {type(sample).__name__} {shown(sample)}")
     keys = list(sample)
     for space, pattern in (("nb301", _DARTS_KEY), ("nb101", _NB101_KEY), ("nb201", _NB201_KEY)):
         if all(isinstance(k, str) and pattern.match(k) for k in keys):
             return space
     raise GenotypeError(
-        f"sample keys {sorted(map(str, keys))[:8]} match no supported NNI space; supported: NasBench201 "
+        f"sample keys {_keys_shown(keys)} match no supported NNI space; supported: NasBench201 "
         "('cell/0_1', ...), NasBench101 ('cell/num_nodes', 'cell/op1', 'cell/input1', ...), DARTS "
         "('normal/op_2_0', 'normal/input_2_0', ...)"
     )
@@ -46,14 +66,42 @@ def detect_space(sample: Mapping[str, Any]) -> str:
 
 def from_sample(sample: Mapping[str, Any], space: str | None = None) -> ArchSpec:
     """Convert an NNI sample dict; ``space`` (``nb201``/``nb101``/``nb301`` or NNI class name) is optional."""
+    if space is not None and not (isinstance(space, str) and (space in NNI_SPACES or space in NNI_SPACES.values())):
+        raise GenotypeError(
+            f"unsupported NNI model space {shown(space)}; supported: {', '.join(NNI_SPACES)} "
+            f"(or {', '.join(NNI_SPACES.values())})"
+        )
+    if not isinstance(sample, Mapping) or not sample:
+        raise GenotypeError(f"an NNI sample is a non-empty dict of label -> value, got {type(sample).__name__} {shown(sample)}")
     space = NNI_SPACES.get(space, space) if space else detect_space(sample)
     if space == "nb201":
         return _nb201_from(sample)
     if space == "nb101":
         return _nb101_from(sample)
-    if space == "nb301":
-        return _darts_from(sample)
-    raise GenotypeError(f"unsupported NNI model space {space!r}; supported: {', '.join(NNI_SPACES)}")
+    return _darts_from(sample)
+
+
+def _match_all(sample: Mapping[str, Any], pattern: re.Pattern, space: str) -> list[tuple[Any, re.Match, Any]]:
+    """Match every key of ``sample``; all keys must match and share one label prefix."""
+    out = []
+    for key, value in sample.items():
+        m = pattern.match(key) if isinstance(key, str) else None
+        if not m:
+            raise _bad_key(key, space)
+        out.append((key, m, value))
+    prefixes = {m.group(1) for _, m, _ in out}
+    if len(prefixes) > 1:
+        raise GenotypeError(
+            f"{_space_name(space)} sample mixes label prefixes {sorted(shown(p, 40) for p in prefixes)}; "
+            "pass the choices of one cell (one prefix) at a time"
+        )
+    return out
+
+
+def _index(value: Any, what: str) -> int:
+    if not is_integer(value):
+        raise GenotypeError(f"{what} must be an integer, got {shown(value)} ({type(value).__name__})")
+    return int(value)
 
 
 def to_sample(spec: ArchSpec, prefix: str = "cell") -> dict[str, Any]:
@@ -79,20 +127,18 @@ def to_sample(spec: ArchSpec, prefix: str = "cell") -> dict[str, Any]:
                 out[f"{cell_name}/op_{node}_{slot}"] = op
                 out[f"{cell_name}/input_{node}_{slot}"] = [inp]
         return out
-    raise GenotypeError(f"no NNI model space for ArchSpec space {spec.space!r}")
+    raise GenotypeError(f"no NNI model space for ArchSpec space {shown(spec.space)}")
 
 
 def _nb201_from(sample: Mapping[str, Any]) -> ArchSpec:
     ops: dict[tuple[int, int], str] = {}
-    for key, value in sample.items():
-        m = _NB201_KEY.match(str(key))
-        if not m or (int(m.group(2)), int(m.group(3))) not in nb201.EDGES:
-            raise GenotypeError(f"unknown NasBench201 sample key {key!r}; expected 'cell/{{i}}_{{j}}' for edges {list(nb201.ARCH_STR_EDGES)}")
-        if value not in NB201_OPS:
-            from clue_plugins.errors import UnknownOpError
-
-            raise UnknownOpError(value, NB201_OPS, f"in NasBench201 sample key {key!r}")
-        ops[(int(m.group(2)), int(m.group(3)))] = value
+    for key, m, value in _match_all(sample, _NB201_KEY, "nb201"):
+        edge = (int(m.group(2)), int(m.group(3)))
+        if edge not in nb201.EDGES:
+            raise _bad_key(key, "nb201")
+        if not isinstance(value, str) or value not in NB201_OPS:
+            raise UnknownOpError(value, NB201_OPS, f"in NasBench201 sample key {shown(key)}")
+        ops[edge] = value
     missing = [e for e in nb201.EDGES if e not in ops]
     if missing:
         raise GenotypeError(f"NasBench201 sample lacks edges {missing} (wrong edge count: needs all 6)")
@@ -100,45 +146,50 @@ def _nb201_from(sample: Mapping[str, Any]) -> ArchSpec:
 
 
 def _nb101_from(sample: Mapping[str, Any]) -> ArchSpec:
-    prefix = None
-    for key in sample:
-        m = _NB101_KEY.match(str(key))
-        prefix = m.group(1) if m else prefix
+    matched = _match_all(sample, _NB101_KEY, "nb101")
+    prefix = matched[0][1].group(1)
     p = f"{prefix}/" if prefix else ""
-    try:
-        n = int(sample[f"{p}num_nodes"])
-    except (KeyError, TypeError, ValueError):
-        raise GenotypeError(f"NasBench101 sample needs an integer '{p}num_nodes'") from None
+    if f"{p}num_nodes" not in sample:
+        raise GenotypeError(f"NasBench101 sample needs an integer {shown(p + 'num_nodes')} (2..{nb101.MAX_NODES})")
+    n = _index(sample[f"{p}num_nodes"], f"NasBench101 {shown(p + 'num_nodes')}")
     if not 2 <= n <= nb101.MAX_NODES:
-        raise GenotypeError(f"NasBench101 num_nodes must be 2..{nb101.MAX_NODES}, got {n} (too many nodes)")
+        raise GenotypeError(f"NasBench101 num_nodes must be 2..{nb101.MAX_NODES}, got {shown(n)} (too {'many' if n > 2 else 'few'} nodes)")
+    needed = [f"{p}op{i}" for i in range(1, n - 1)] + [f"{p}input{i}" for i in range(1, n)]
+    missing = [k for k in needed if k not in sample]
+    if missing:
+        raise GenotypeError(f"NasBench101 sample with num_nodes={n} lacks key {shown(missing[0])}")
     matrix = np.zeros((n, n), dtype=np.int64)
-    try:
-        ops = ["input"] + [sample[f"{p}op{i}"] for i in range(1, n - 1)] + ["output"]
-        for i in range(1, n):
-            chosen = sample[f"{p}input{i}"]
-            for k in [chosen] if isinstance(chosen, int) else chosen:
-                if not 0 <= int(k) < i:
-                    raise GenotypeError(f"NasBench101 '{p}input{i}' may only list nodes 0..{i - 1}, got {k}")
-                matrix[int(k), i] = 1
-    except KeyError as exc:
-        raise GenotypeError(f"NasBench101 sample with num_nodes={n} lacks key {exc}") from None
+    ops = ["input"] + [sample[f"{p}op{i}"] for i in range(1, n - 1)] + ["output"]
+    for i in range(1, n):
+        key = f"{p}input{i}"
+        chosen = sample[key]
+        if isinstance(chosen, np.ndarray) and chosen.ndim <= 1:
+            chosen = chosen.tolist()
+        if not isinstance(chosen, (list, tuple)):
+            chosen = [chosen]
+        for k in chosen:
+            k = _index(k, f"each node listed in NasBench101 {shown(key)}")
+            if not 0 <= k < i:
+                raise GenotypeError(f"NasBench101 {shown(key)} may only list nodes 0..{i - 1}, got {shown(k)}")
+            matrix[k, i] = 1
     return nb101.from_matrix_ops(matrix, ops)
 
 
 def _darts_from(sample: Mapping[str, Any]) -> ArchSpec:
     cells: dict[str, list] = {name: [[None, None] for _ in range(8)] for name in darts.CELL_NAMES}
-    for key, value in sample.items():
-        m = _DARTS_KEY.match(str(key))
-        node, slot = int(m.group(3)), int(m.group(4))
+    for key, m, value in _match_all(sample, _DARTS_KEY, "nb301"):
+        node, slot = int(m.group(4)), int(m.group(5))
         if not (2 <= node <= 5 and slot in (0, 1)):
-            raise GenotypeError(f"unknown DARTS sample key {key!r}; nodes are 2..5 and slots 0..1")
-        pair = cells[m.group(1)][2 * (node - 2) + slot]
-        if m.group(2) == "op":
+            raise _bad_key(key, "nb301")
+        pair = cells[m.group(2)][2 * (node - 2) + slot]
+        if m.group(3) == "op":
             pair[1] = value
         else:
+            if isinstance(value, np.ndarray) and value.ndim <= 1:
+                value = value.tolist()
             if isinstance(value, (list, tuple)):
                 if len(value) != 1:
-                    raise GenotypeError(f"DARTS sample {key!r} must choose exactly one input, got {value!r}")
+                    raise GenotypeError(f"DARTS sample {shown(key)} must choose exactly one input, got {shown(value)}")
                 value = value[0]
             pair[0] = value
     for name, pairs in cells.items():

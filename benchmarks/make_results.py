@@ -12,13 +12,13 @@ from pathlib import Path
 
 from clue_plugins._io import write_text_atomic
 
-# CLUE-NAS paper (Spearman), budgets 100 / 50 / 5; METHODS section 3.
+# CLUE-NAS paper (Spearman), budgets 100 / 50 / 5: its tables 1 (independent), 2 (joint) and 3 (cross).
 PAPER_INDEPENDENT = {"nb101": {100: .740, 50: .530, 5: .366}, "nb201-cifar10": {100: .831, 50: .728, 5: .481},
                      "nb301": {100: .716, 50: .607, 5: .496}}
 PAPER_JOINT = {"nb101": {100: .771, 50: .593, 5: .445}, "nb201-cifar10": {100: .852, 50: .767, 5: .612},
                "nb301": {100: .724, 50: .634, 5: .552}}
 PAPER_CROSS = {("nb101", "nb201-cifar10"): {100: .631}, ("nb101", "nb301"): {100: .513}}
-# FLAN, Spearman at 16 / 32 / 64 / 128 (METHODS section 8)
+# FLAN ("Encodings for Prediction-based NAS", 2024), Spearman at 16 / 32 / 64 / 128
 FLAN = {"nb101": {16: .730, 32: .786, 64: .861, 128: .922}, "nb201-cifar10": {16: .747, 32: .857, 64: .899, 128: .953},
         "nb301": {16: .708, 32: .867, 64: .936, 128: .955}}
 

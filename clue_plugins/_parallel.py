@@ -9,9 +9,12 @@ R = TypeVar("R")
 
 
 def init_worker() -> None:
+    import signal
+
     import torch
 
     torch.set_num_threads(1)  # one process per core: no oversubscription
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle: no traceback per worker
 
 
 def imap(fn: Callable[[T], R], items: Iterable[T], workers: int = 1, chunksize: int = 1) -> Iterator[R]:
@@ -37,5 +40,11 @@ def imap(fn: Callable[[T], R], items: Iterable[T], workers: int = 1, chunksize: 
     pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=init_worker)
     try:
         yield from pool.map(fn, items, chunksize=chunksize)
-    finally:
-        pool.shutdown(cancel_futures=True)  # an interrupted caller does not wait for the queued tasks
+    except BaseException:
+        # interrupted (Ctrl-C, an error, the caller stopped reading): stop the workers now instead of waiting
+        # for their running tasks; the executor has no public way to do that
+        for proc in list((pool._processes or {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()

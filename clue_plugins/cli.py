@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from clue_plugins.errors import ClueError
+from clue_plugins.errors import ClueError, ConfigError
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
@@ -51,6 +51,8 @@ def _cmd_encode(args: argparse.Namespace) -> int:
     from adapters import to_spec
     from clue_plugins._io import write_text_atomic
 
+    if args.output and Path(args.output).is_dir():
+        raise ConfigError(f"-o {args.output} is a folder; give a file name, e.g. -o {Path(args.output) / 'specs.json'}")
     out = []
     for g in args.genotype:
         spec = to_spec(g, args.space)
@@ -123,7 +125,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             if p in CLUE_VARIANTS:
                 make_predictor(p, 0, cells=args.cells).embed_texts(target.specs, progress=True)
     print(f"{len(tasks)} tasks on {args.workers} worker(s)", file=sys.stderr)
-    rows = run_tasks(tasks, workers=args.workers)
+    rows = run_tasks(tasks, workers=args.workers, rows_path=Path(args.out) / "rows.jsonl")
     command = "clue-nas " + " ".join(sys.argv[1:]) if args.command_line is None else args.command_line
     report = write_report(rows, Path(args.out), command)
     print(report["markdown"])
@@ -209,10 +211,9 @@ def _cmd_text_encoders(args: argparse.Namespace) -> int:
 def _cmd_measure(args: argparse.Namespace) -> int:
     from clue_plugins.networks.memory_table import load_memory_table, measure_memory_table
 
-    path = measure_memory_table(args.space, method=args.method, workers=args.workers, limit=args.limit, out=args.out)
-    frame = load_memory_table(args.space, path)
-    col = frame[f"{args.method}_mb"]
-    print(f"wrote {path}: {len(frame)} cells, {args.method} peak training memory {col.min():.1f}-{col.max():.1f} MiB "
+    run = measure_memory_table(args.space, method=args.method, workers=args.workers, limit=args.limit, out=args.out)
+    col = load_memory_table(args.space, run.path)[f"{args.method}_mb"]
+    print(f"{run.summary()}; {args.method} peak training memory {col.min():.1f}-{col.max():.1f} MiB "
           f"(median {col.median():.1f})")
     return 0
 
@@ -315,6 +316,17 @@ def _cmd_search_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1 (counts, sizes, budgets)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     from clue_plugins.predictors.seval import FEATURES
 
@@ -355,17 +367,17 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--targets", nargs="+", default=["nb201-cifar10"], choices=list(TARGETS))
     ev.add_argument("--cross-pairs", nargs="*", help="cross protocol: TRAIN:TEST target pairs (default: all)")
     ev.add_argument("--predictors", nargs="+", default=["clue", "params", "mlp", "gcn", "gboost"])
-    ev.add_argument("--budgets", nargs="+", type=int, default=[5, 16, 32, 50, 64, 100, 128])
-    ev.add_argument("--seeds", type=int, default=5)
+    ev.add_argument("--budgets", nargs="+", type=_positive_int, default=[5, 16, 32, 50, 64, 100, 128])
+    ev.add_argument("--seeds", type=_positive_int, default=5)
     ev.add_argument("--cells", choices=["first", "all"], default="first", help="DARTS: normal cell only, or both")
-    ev.add_argument("--workers", type=int, default=2)
+    ev.add_argument("--workers", type=_positive_int, default=2)
     ev.add_argument("--clip-weights", help="local open_clip state dict for clip text encoders")
     ev.add_argument("--out", default="results/evaluate")
     ev.add_argument("--command-line", help=argparse.SUPPRESS)
     ev.set_defaults(func=_cmd_evaluate)
 
     dm = sub.add_parser("demo", help="train CLUE-NAS on N NB201 cells and print its held-out Spearman")
-    dm.add_argument("--budget", type=int, default=100)
+    dm.add_argument("--budget", type=_positive_int, default=100)
     dm.add_argument("--dataset", default="cifar10", choices=["cifar10", "cifar100", "ImageNet16-120"])
     dm.add_argument("--seed", type=int, default=0)
     dm.add_argument("--save", help="folder to save the trained predictor in")
@@ -378,22 +390,22 @@ def build_parser() -> argparse.ArgumentParser:
     ms.add_argument("--space", default="nb201", choices=["nb101", "nb201", "nb301"])
     ms.add_argument("--method", default="meta", choices=["meta", "profiler", "cuda"],
                     help="meta: torch accounting without arithmetic (any machine); cuda: max_memory_allocated on a GPU")
-    ms.add_argument("--workers", type=int, default=2, help="parallel processes (cuda always uses one)")
-    ms.add_argument("--limit", type=int, help="only the first N cells")
+    ms.add_argument("--workers", type=_positive_int, default=2, help="parallel processes (cuda always uses one)")
+    ms.add_argument("--limit", type=_positive_int, help="only the first N cells")
     ms.add_argument("--out", help="table file (default: the generated table inside the package)")
     ms.set_defaults(func=_cmd_measure)
 
     ns = sub.add_parser("network-string", help="the SEval string of a genotype's benchmark network")
     ns.add_argument("genotype", help="NB201 arch string, DARTS Genotype string, NB101 key, ...")
     ns.add_argument("--space", choices=["nb101", "nb201", "nb301"])
-    ns.add_argument("--num-classes", type=int, default=10)
+    ns.add_argument("--num-classes", type=_positive_int, default=10)
     ns.add_argument("--stats", action="store_true", help="also print parameters, FLOPs and node count (stderr)")
     ns.set_defaults(func=_cmd_network_string)
 
     eo = sub.add_parser("evaluate-oracle", help="SEval oracle: held-out rank correlation per metric vs FLOPs-only")
     eo.add_argument("--budgets", nargs="+", default=["10", "50", "100", "1000", "60/20/20"],
                     help="labelled cells per metric, or 60/20/20 for the paper's split")
-    eo.add_argument("--seeds", type=int, default=5)
+    eo.add_argument("--seeds", type=_positive_int, default=5)
     eo.add_argument("--metrics", nargs="+", help="default: every metric (accuracy.*, latency.*, memory)")
     eo.add_argument("--text-encoder", default="minilm")
     eo.add_argument("--features", default="auto", choices=FEATURES,
@@ -403,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     eo.add_argument("--chunk-tokens", type=int, default=16, help="model tokens per chunk of the string (mean pooling)")
     eo.add_argument("--memory-table", help="memory table CSV (default: the generated one in the package)")
     eo.add_argument("--subset", type=int, help="evaluate on a fixed random sample of N cells (quick runs)")
-    eo.add_argument("--workers", type=int, default=2)
+    eo.add_argument("--workers", type=_positive_int, default=2)
     eo.add_argument("--out", default="results/oracle")
     eo.add_argument("--command-line", help=argparse.SUPPRESS)
     eo.set_defaults(func=_cmd_evaluate_oracle)
@@ -418,7 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "and SEval predictions: accuracy, or accuracy under latency/memory budgets, or a trade-off")
     nn_.add_argument("--space", default="NasBench201", choices=["NasBench201", "NasBench101", "DARTS"])
     nn_.add_argument("--strategy", default="re", choices=["re", "random", "tpe"])
-    nn_.add_argument("--trials", type=int, default=100)
+    nn_.add_argument("--trials", type=_positive_int, default=100)
     nn_.add_argument("--seed", type=int, default=0)
     nn_.add_argument("--objective", default="accuracy", choices=["accuracy", "budget", "weighted"])
     nn_.add_argument("--device", help="latency table for latency objectives, e.g. pixel3, eyeriss, fpga (NB201)")
@@ -429,9 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
     nn_.add_argument("--memory", action="store_true", help="also predict memory for every trial")
     nn_.add_argument("--dataset", default="cifar10")
     nn_.add_argument("--load", help="a saved CLUE predictor (default: train one on --train-size cells of the shared tables)")
-    nn_.add_argument("--train-size", type=int, default=100)
+    nn_.add_argument("--train-size", type=_positive_int, default=100)
     nn_.add_argument("--oracle", help="a saved SEval oracle with latency.<device>/memory heads (default: train one)")
-    nn_.add_argument("--oracle-train-size", type=int, default=100)
+    nn_.add_argument("--oracle-train-size", type=_positive_int, default=100)
     nn_.add_argument("--top-k", type=int, default=5)
     nn_.add_argument("--no-compare", action="store_true", help="skip the true-benchmark comparison (NB201)")
     nn_.add_argument("--out", help="folder for trials.json (every trial's metrics) and summary.json")
@@ -443,7 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
     sb = sub.add_parser("search-bench", help="NB201 search benchmark: random, RE, FreeREA, FreeREA+CLUE, CLUE random "
                         "100+30, CLUE evolution 60/90 over seeds and datasets, and hardware-aware searches (resumable)")
     sb.add_argument("--out", default="docs/results/search", help="results folder (rows.jsonl is resumed)")
-    sb.add_argument("--seeds", type=int, default=10)
+    sb.add_argument("--seeds", type=_positive_int, default=10)
     sb.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
     sb.add_argument("--strategies", nargs="+", default=list(STRATEGIES), choices=list(STRATEGIES))
     sb.add_argument("--max-queries", type=int, default=200, help="query budget of random search and RE")
@@ -454,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("--hw-seeds", type=int, default=10, help="seeds per hardware setting (0: skip)")
     sb.add_argument("--oracle-features", default="embedding", choices=FEATURES,
                     help="what the SEval latency heads read (the committed results: embedding)")
-    sb.add_argument("--workers", type=int, default=1, help="parallel worker processes")
+    sb.add_argument("--workers", type=_positive_int, default=1, help="parallel worker processes")
     sb.add_argument("--quiet", action="store_true")
     sb.add_argument("--report-only", action="store_true", help="rebuild the tables and plots from the rows already in "
                     "--out (those with seeds below --seeds / --hw-seeds)")
@@ -468,13 +480,33 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: What an interrupted command has kept, and how to go on (printed on Ctrl-C instead of a traceback).
+RESUME_HINTS = {
+    "evaluate": "finished tasks are kept in OUT/rows.jsonl; run the same command again to resume",
+    "search-bench": "finished searches are kept in OUT/rows.jsonl; run the same command again to resume",
+    "measure": "measured cells are kept in the progress file; run the same command again to resume",
+    "summary": "text embeddings computed so far are cached; run the same command again to continue",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``clue-nas``: 0 on success, 2 with one line on stderr for a refused input, 130 when interrupted."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except KeyboardInterrupt:
+        kept = RESUME_HINTS.get(args.command, "nothing partial was written")
+        print(f"clue-nas: interrupted; {kept}", file=sys.stderr)
+        return 130
     except (ClueError, KeyError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"clue-nas: error: {msg}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.filename is None:  # not about a file the user named: a real failure, keep its traceback
+            raise
+        print(f"clue-nas: error: {exc.strerror or exc} : {exc.filename}; check the path and its permissions",
+              file=sys.stderr)
         return 2
 
 

@@ -17,21 +17,98 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from clue_plugins.errors import GenotypeError
+from clue_plugins.errors import ConfigError, GenotypeError, UnknownNameError, UnknownOpError, shown
 from clue_plugins.graph import has_cycle_or_back_edge, live_nodes, wl_hash
-from clue_plugins.ops.vocabulary import INPUT, OUTPUT, canonical_op
+from clue_plugins.ops.vocabulary import CANONICAL_OPS, INPUT, OUTPUT, canonical_op
 
-#: Search spaces the package knows; one source of truth for their names.
+#: Search spaces the package ships adapters and benchmarks for.
 SPACES: tuple[str, ...] = ("nb101", "nb201", "nb301")
 
 #: Paper's padded lengths (CLUE-NAS section 3.2).
 FLOW_LENGTH = 320
 OP_METRIC_LENGTH = 128
+
+#: Spaces added at run time with :func:`register_space`, each with its optional structure check.
+_REGISTERED_SPACES: dict[str, Callable[["ArchSpec"], Any] | None] = {}
+
+
+def register_space(name: str, check: Callable[["ArchSpec"], Any] | None = None) -> None:
+    """Make ``name`` a known space, so :meth:`ArchSpec.from_dict` accepts specs of it.
+
+    ``check(spec)``, if given, is called on every spec deserialised for this space and should raise
+    :class:`GenotypeError` for a cell the space cannot hold. The built-in spaces cannot be replaced.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"a space name is a non-empty string, got {shown(name)}")
+    if name in SPACES:
+        raise ConfigError(f"space {name!r} is built in and cannot be registered again; pick another name")
+    _REGISTERED_SPACES[name] = check
+
+
+def known_spaces() -> tuple[str, ...]:
+    """Every space name :meth:`ArchSpec.from_dict` accepts: the built-in ones, then the registered ones."""
+    return SPACES + tuple(_REGISTERED_SPACES)
+
+
+def check_space(name: object) -> str:
+    """``name`` if it is a known space; else :class:`UnknownNameError` listing the known ones."""
+    if isinstance(name, str) and name in known_spaces():
+        return name
+    raise UnknownNameError(
+        f"unknown search space {shown(name)}; known spaces: {', '.join(known_spaces())} "
+        "(register a new one with clue_plugins.spec.register_space)"
+    )
+
+
+# ---- input checks shared with the adapters ------------------------------------------------------
+def is_integer(value: object) -> bool:
+    """True for Python and numpy integers, False for bools, floats and everything else."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def as_bit_matrix(matrix: Any, what: str) -> np.ndarray:
+    """``matrix`` as an int64 0/1 array. Bools and Python/numpy integers 0 and 1 are accepted; anything else
+    (0.99, 1.7, 2, None, strings) raises :class:`GenotypeError` instead of being rounded."""
+    try:
+        m = np.asarray(matrix)
+    except (ValueError, TypeError, OverflowError):
+        raise GenotypeError(f"{what} must be a square 0/1 matrix (a list of equal-length rows), got {shown(matrix)}") from None
+    kind = m.dtype.kind
+    if kind not in "biuO" and not isinstance(matrix, np.ndarray) and m.size:
+        # numpy promotes mixed int8/uint64 scalars to float64: judge the entries as given
+        m, kind = np.array(matrix, dtype=object), "O"
+    if kind == "b" or m.size == 0:
+        return m.astype(np.int64)
+    if kind in "iu":
+        bad = m[(m != 0) & (m != 1)]
+        if bad.size:
+            raise GenotypeError(f"{what} entries must be 0 or 1, got {shown(bad.flat[0].item())}")
+        return m.astype(np.int64)
+    if kind == "O":
+        for v in m.flat:
+            if not (isinstance(v, (bool, np.bool_)) or (is_integer(v) and v in (0, 1))):
+                hint = "; convert it with .astype(int) only if every entry is exactly 0 or 1" if isinstance(v, float) else ""
+                raise GenotypeError(f"{what} entries must be 0 or 1 (ints or bools), got {shown(v)}{hint}")
+        return m.astype(np.int64)
+    flat = m.ravel().tolist()
+    example = next((v for v in flat if not (isinstance(v, (int, float)) and v in (0, 1))), flat[0])
+    raise GenotypeError(
+        f"{what} entries must be 0 or 1 (ints or bools), got {m.dtype} values such as {shown(example)}; "
+        "convert it with .astype(int) only if every entry is exactly 0 or 1"
+    )
+
+
+def _canonical(op: object) -> str:
+    if not isinstance(op, str):
+        raise UnknownOpError(op, CANONICAL_OPS, "Operations are given as strings.")
+    return canonical_op(op)  # UnknownOpError shows a huge op cut short
 
 
 @dataclass(frozen=True)
@@ -43,31 +120,33 @@ class Cell:
     name: str = "cell"
 
     def __post_init__(self) -> None:
-        ops = tuple(canonical_op(op) for op in self.ops)
-        try:
-            matrix = np.asarray(self.adjacency, dtype=np.int64)
-        except (TypeError, ValueError) as exc:
-            raise GenotypeError(f"cell {self.name!r}: adjacency is not a square 0/1 matrix ({exc})") from None
+        if not isinstance(self.name, str):
+            raise GenotypeError(f"a cell name is a string such as 'cell', 'normal' or 'reduce', got {shown(self.name)}")
+        if isinstance(self.ops, (str, bytes)) or not isinstance(self.ops, (Sequence, np.ndarray)):
+            raise GenotypeError(f"cell {shown(self.name)}: ops must be a list of op names, got {shown(self.ops)}")
+        ops = tuple(_canonical(op) for op in self.ops)
+        matrix = as_bit_matrix(self.adjacency, f"cell {shown(self.name)}: adjacency")
         n = len(ops)
         if n < 2:
-            raise GenotypeError(f"cell {self.name!r}: needs at least 2 nodes (an input and an output), got {n}")
+            raise GenotypeError(f"cell {shown(self.name)}: needs at least 2 nodes (an input and an output), got {n}")
         if matrix.shape != (n, n):
             raise GenotypeError(
-                f"cell {self.name!r}: adjacency has shape {matrix.shape} but there are {n} ops; it must be {n}x{n}"
+                f"cell {shown(self.name)}: adjacency has shape {matrix.shape} but there are {n} ops; it must be {n}x{n}"
             )
-        if not np.isin(matrix, (0, 1)).all():
-            raise GenotypeError(f"cell {self.name!r}: adjacency entries must be 0 or 1")
         if has_cycle_or_back_edge(matrix):
             raise GenotypeError(
-                f"cell {self.name!r}: adjacency must be strictly upper-triangular (nodes in topological "
+                f"cell {shown(self.name)}: adjacency must be strictly upper-triangular (nodes in topological "
                 "order, no self-loops); an edge on or below the diagonal means a cycle or a misordered node"
             )
         object.__setattr__(self, "ops", ops)
-        object.__setattr__(self, "adjacency", tuple(tuple(int(v) for v in row) for row in matrix))
+        object.__setattr__(self, "adjacency", tuple(map(tuple, matrix.tolist())))
 
     @classmethod
     def from_matrix(cls, matrix: Any, ops: Sequence[str], name: str = "cell") -> "Cell":
-        return cls(tuple(ops), tuple(tuple(int(v) for v in row) for row in np.asarray(matrix)), name)
+        m = as_bit_matrix(matrix, f"cell {shown(name)}: adjacency")
+        if m.ndim != 2:
+            raise GenotypeError(f"cell {shown(name)}: adjacency must be a 2-D matrix, got {m.ndim} dimension(s)")
+        return cls(tuple(ops), tuple(map(tuple, m.tolist())), name)
 
     @property
     def num_nodes(self) -> int:
@@ -91,8 +170,13 @@ class ArchSpec:
 
     def __post_init__(self) -> None:
         if not isinstance(self.space, str) or not self.space:
-            raise GenotypeError(f"space must be a non-empty string such as {', '.join(SPACES)}; got {self.space!r}")
-        cells = tuple(self.cells)
+            raise GenotypeError(f"space must be a non-empty string such as {', '.join(SPACES)}; got {shown(self.space)}")
+        if isinstance(self.cells, Cell):
+            raise GenotypeError("an ArchSpec takes a tuple of cells; wrap the single cell as (cell,)")
+        try:
+            cells = tuple(self.cells)
+        except TypeError:
+            raise GenotypeError(f"an ArchSpec takes a tuple of Cells, got {shown(self.cells)}") from None
         if not cells or not all(isinstance(c, Cell) for c in cells):
             raise GenotypeError("an ArchSpec needs at least one Cell")
         object.__setattr__(self, "cells", cells)
@@ -175,12 +259,38 @@ class ArchSpec:
         return {"space": self.space, "key": self.key, "cells": [c.to_dict() for c in self.cells]}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "ArchSpec":
-        try:
-            cells = tuple(Cell(tuple(c["ops"]), tuple(map(tuple, c["adjacency"])), c.get("name", "cell")) for c in d["cells"])
-            return cls(d["space"], cells)
-        except (KeyError, TypeError) as exc:
-            raise GenotypeError(f"not an ArchSpec dict (expected keys space, cells[ops, adjacency]): {exc}") from None
+    def from_dict(cls, d: Mapping[str, Any]) -> "ArchSpec":
+        """Inverse of :meth:`to_dict`. Refuses unknown spaces (:class:`UnknownNameError`), cells a built-in
+        space cannot hold, and a ``key`` entry that does not match the cells (an edited or damaged dict).
+        Other entries (``prompt``, ``iso_key``, vectors, as ``clue-nas encode`` writes) are ignored."""
+        expected = "expected {'space': str, 'cells': [{'ops': [...], 'adjacency': [[0/1...]...], 'name': str}, ...]}"
+        if not isinstance(d, Mapping):
+            raise GenotypeError(f"an ArchSpec dict is a dict, got {type(d).__name__}; {expected}")
+        missing = [k for k in ("space", "cells") if k not in d]
+        if missing:
+            raise GenotypeError(f"ArchSpec dict lacks {', '.join(map(repr, missing))}; {expected}")
+        space = check_space(d["space"])
+        raw = d["cells"]
+        if isinstance(raw, (str, bytes, Mapping)) or not isinstance(raw, (Sequence, np.ndarray)) or not len(raw):
+            raise GenotypeError(f"ArchSpec dict 'cells' must be a non-empty list of cell dicts, got {shown(raw)}; {expected}")
+        cells = []
+        for i, c in enumerate(raw):
+            if not isinstance(c, Mapping) or "ops" not in c or "adjacency" not in c:
+                raise GenotypeError(f"ArchSpec dict cell {i} must be a dict with 'ops' and 'adjacency', got {shown(c)}; {expected}")
+            cells.append(Cell(c["ops"], c["adjacency"], c.get("name", "cell")))
+        spec = cls(space, tuple(cells))
+        if space in SPACES:
+            from adapters import check_spec  # lazy: the adapters import this module
+
+            check_spec(spec)
+        elif _REGISTERED_SPACES.get(space) is not None:
+            _REGISTERED_SPACES[space](spec)
+        if "key" in d and not (isinstance(d["key"], str) and d["key"] == spec.key):
+            raise GenotypeError(
+                f"ArchSpec dict has key {shown(d['key'])} but its cells give key {spec.key!r}: the dict was edited "
+                "or damaged; drop its 'key' entry to accept the cells as they are"
+            )
+        return spec
 
 
 def _effective(cell: Cell) -> tuple[np.ndarray, np.ndarray]:

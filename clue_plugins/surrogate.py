@@ -83,7 +83,8 @@ def _accuracy_fn(model: Any, metric: str) -> tuple[Callable[[list[ArchSpec]], np
         if metric not in model.metrics:
             raise ClueError(f"the SEval oracle has no {metric!r} head; it predicts {', '.join(model.metrics) or 'nothing yet'}")
         head = model.heads_[metric]
-        percent = head["lo"] + head["span"] > 1.0  # trained on percent if any label exceeded 1
+        clip = head.get("clip")  # an accuracy head's output range: (0, 100) for percent labels, (0, 1) for fractions
+        percent = clip[1] == 100 if clip and clip[1] is not None else head["lo"] + head["span"] > 1.0
         return (lambda specs: model.predict(specs, metric, progress=False)[metric]), (1.0 if percent else 100.0)
     if callable(getattr(model, "predict", None)):
         return model.predict, 1.0

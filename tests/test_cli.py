@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from clue_plugins.cli import main
 
 ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
@@ -86,3 +88,50 @@ def test_measure_memory_writes_the_table(data_dir, tmp_path, monkeypatch, capsys
 def test_evaluate_oracle_refuses_unknown_metric(data_dir, capsys):
     assert main(["evaluate-oracle", "--metrics", "latency.toaster", "--subset", "20", "--out", "/nonexistent/x"]) == 2
     assert "unknown oracle metric" in capsys.readouterr().err
+
+
+def _clue_nas(*args: str, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "clue_plugins.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_ctrl_c_exits_130_with_one_line_and_evaluate_resumes(tmp_path, data_dir):
+    import signal
+    import time
+
+    out = tmp_path / "ev"
+    args = ["evaluate", "--targets", "nb101", "--predictors", "gboost", "--budgets", "16", "32", "64", "100",
+            "--seeds", "4", "--workers", "1", "--out", str(out)]
+    proc = _clue_nas(*args)
+    rows = out / "rows.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and (not rows.exists() or rows.read_text().count("\n") < 2):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err and "run the same command again" in err
+    kept = rows.read_text().count("\n")
+    assert 2 <= kept < 16
+    with open(rows, "a") as fh:  # a row cut in the middle by a killed writer
+        fh.write('{"protocol": "indep')
+    again = _clue_nas(*args)
+    _, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err
+    assert f"resuming: {kept} of 16 tasks" in err and "dropped 1 unreadable line" in err
+    data = json.loads((out / "results.json").read_text())
+    assert len(data["runs"]) == 16 and {r["budget"] for r in data["runs"]} == {16, 32, 64, 100}
+    assert rows.read_text().count("\n") == 16
+
+
+def test_refused_inputs_exit_2_with_one_line(tmp_path, capsys):
+    assert main(["encode", ARCH, "-o", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    (tmp_path / "broken").mkdir()
+    pytest.importorskip("nni")
+    assert main(["nni-search", "--load", str(tmp_path / "broken"), "--trials", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "config.json is missing" in err
+    with pytest.raises(SystemExit) as info:
+        main(["network-string", ARCH, "--num-classes", "-5"])
+    assert info.value.code == 2 and "must be at least 1" in capsys.readouterr().err

@@ -143,3 +143,113 @@ def test_without_dead_ops_makes_equivalent_cells_look_alike():
     assert a.cells[0].adjacency == dead_conv.cells[0].adjacency
     live = nb201.from_arch_str("|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|skip_connect~0|none~1|nor_conv_3x3~2|")
     assert live.without_dead_ops() == live
+
+
+# ---- deserialising untrusted dicts (issue 17) ----------------------------------------------------------------
+ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+
+
+def test_from_dict_refuses_unknown_spaces_and_lists_the_known_ones():
+    from clue_plugins.errors import UnknownNameError
+
+    d = nb201.from_arch_str(ARCH).to_dict()
+    for space in ("nb999", "", None, 7, ["nb201"]):
+        with pytest.raises(UnknownNameError, match="known spaces: nb101, nb201, nb301") as err:
+            ArchSpec.from_dict({**d, "space": space})
+        assert "\n" not in str(err.value)
+
+
+def test_registered_spaces_are_known_to_from_dict(monkeypatch):
+    from clue_plugins import spec as spec_mod
+
+    monkeypatch.setattr(spec_mod, "_REGISTERED_SPACES", {})
+    d = {"space": "myspace", "cells": [chain(["input", "conv_3x3", "output"]).to_dict()]}
+    with pytest.raises(KeyError, match="myspace"):
+        ArchSpec.from_dict(d)
+    checked = []
+    spec_mod.register_space("myspace", checked.append)
+    assert "myspace" in spec_mod.known_spaces() and spec_mod.known_spaces()[:3] == spec_mod.SPACES
+    spec = ArchSpec.from_dict(d)
+    assert spec.space == "myspace" and checked == [spec]
+    from clue_plugins.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="built in"):
+        spec_mod.register_space("nb201")
+
+
+def test_from_dict_refuses_cells_a_builtin_space_cannot_hold():
+    from adapters import darts
+
+    good = nb201.from_arch_str(ARCH).to_dict()
+    del good["key"]
+    bad_op = {**good, "cells": [{**good["cells"][0], "ops": ["input", "conv_7x7", *good["cells"][0]["ops"][2:]]}]}
+    with pytest.raises(UnknownOpError, match="NB201 cells use only"):
+        ArchSpec.from_dict(bad_op)
+    renamed = {**good, "cells": [{**good["cells"][0], "name": "normal"}]}
+    with pytest.raises(GenotypeError, match="adapter builds"):
+        ArchSpec.from_dict(renamed)
+    wrong_space = {**good, "space": "nb101"}
+    with pytest.raises(UnknownOpError):
+        ArchSpec.from_dict(wrong_space)
+    dead = {"space": "nb101", "cells": [{"ops": ["input", "conv_3x3", "max_pool_3x3", "output"],
+                                         "adjacency": [[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0], [0, 0, 0, 0]]}]}
+    with pytest.raises(GenotypeError, match="adapter builds"):  # node 2 is on no input-output path
+        ArchSpec.from_dict(dead)
+    swapped = darts.from_compact(([(0, 1), (1, 0)] * 4,) * 2).to_dict()
+    swapped["cells"] = swapped["cells"][::-1]
+    del swapped["key"]
+    with pytest.raises(GenotypeError, match="'normal' then a 'reduce'"):
+        ArchSpec.from_dict(swapped)
+
+
+def test_from_dict_refuses_a_key_that_does_not_match_its_cells():
+    d = nb201.from_arch_str(ARCH).to_dict()
+    edited = {**d, "cells": [{**d["cells"][0], "ops": ["input", "none", *d["cells"][0]["ops"][2:]]}]}
+    with pytest.raises(GenotypeError, match="drop its 'key' entry"):
+        ArchSpec.from_dict(edited)
+    del edited["key"]
+    assert ArchSpec.from_dict(edited).cells[0].ops[1] == "none"
+    # what `clue-nas encode` prints is accepted back
+    spec = ArchSpec.from_dict(d)
+    assert ArchSpec.from_dict({**d, "prompt": spec.prompt(), "iso_key": spec.iso_key()}) == spec
+
+
+@pytest.mark.parametrize("d, message", [
+    ([1, 2], "is a dict"),
+    ({"space": "nb201"}, "lacks 'cells'"),
+    ({"space": "nb201", "cells": []}, "non-empty list"),
+    ({"space": "nb201", "cells": "cells"}, "non-empty list"),
+    ({"space": "nb201", "cells": [["input", "output"]]}, "'ops' and 'adjacency'"),
+    ({"space": "nb201", "cells": [{"ops": None, "adjacency": [[0]]}]}, "list of op names"),
+    ({"space": "nb201", "cells": [{"ops": ["input", "output"], "adjacency": [[0, 1.5], [0, 0]]}]}, "0 or 1"),
+    ({"space": "nb201", "cells": [{"ops": ["input", "output"], "adjacency": [[0, 1], [0, 0]], "name": 3}]}, "cell name"),
+])
+def test_from_dict_malformed(d, message):
+    with pytest.raises(GenotypeError, match=message) as err:
+        ArchSpec.from_dict(d)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("entry", [1.7, 0.99, 1.0, None, "1"])
+def test_cell_adjacency_entries_are_refused_not_rounded(entry):
+    with pytest.raises(GenotypeError, match="0 or 1"):
+        Cell(("input", "output"), ((0, entry), (0, 0)))
+    with pytest.raises(GenotypeError, match="0 or 1"):
+        Cell.from_matrix([[0, entry], [0, 0]], ["input", "output"])
+
+
+def test_cell_accepts_bool_and_numpy_integer_adjacency():
+    plain = Cell(("input", "output"), ((0, 1), (0, 0)))
+    assert Cell(("input", "output"), ((False, True), (False, False))) == plain
+    assert Cell.from_matrix(np.array([[0, 1], [0, 0]], dtype=np.uint8), ["input", "output"]) == plain
+    assert Cell(("input", "output"), ((np.int8(0), np.uint64(1)), (0, 0))) == plain
+    assert all(type(v) is int for row in Cell.from_matrix(np.eye(2, k=1, dtype=bool), ["input", "output"]).adjacency for v in row)
+
+
+def test_huge_op_names_are_not_echoed_back():
+    with pytest.raises(UnknownOpError) as err:
+        chain(["input", "q" * 1_000_000, "output"])
+    assert len(str(err.value)) < 1000 and "register_op" in str(err.value)
+    with pytest.raises(UnknownOpError) as err:
+        chain(["input", 10**5000, "output"])
+    assert len(str(err.value)) < 1000

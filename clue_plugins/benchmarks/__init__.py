@@ -2,7 +2,9 @@
 
 ``load(space)`` gives the default labelled set of each space: all of NB201, NASLib's NB101 and NB301
 zero-cost samples. Official files (NASLib pickles, ``nasbench_only108.pkl``, NNI's database) have
-loaders of their own.
+loaders of their own. Files with a published sha256 are verified when read (``CLUE_VERIFY_DATA=0`` or
+``verify=False`` opts out); pickled files are read by a restricted unpickler, and the on-disk table
+cache is an ``.npz`` read without pickle: no data or cache file can run code.
 """
 
 from __future__ import annotations
@@ -16,12 +18,17 @@ from clue_plugins.benchmarks.table import BenchmarkTable
 from clue_plugins.spec import SPACES
 
 
-def load(space: str) -> BenchmarkTable:
-    """The default labelled table of ``space`` (``nb101``, ``nb201`` or ``nb301``)."""
+def load(space: str, verify: bool | None = None) -> BenchmarkTable:
+    """The default labelled table of ``space`` (``nb101``, ``nb201`` or ``nb301``).
+
+    Data files are checked against their published sha256 and a damaged one is refused with
+    :class:`~clue_plugins.errors.DataIntegrityError`; ``verify=False`` (or ``CLUE_VERIFY_DATA=0``) loads
+    files you changed on purpose.
+    """
     loaders = {"nb201": load_nb201, "nb101": load_nb101_zc, "nb301": load_nb301_zc}
     if space not in loaders:
         raise KeyError(f"unknown space {space!r}; choose from {', '.join(SPACES)}")
-    return loaders[space]()
+    return loaders[space](verify=verify)
 
 
 #: Default accuracy column of each space's default table.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import pickle
 from collections import defaultdict
 from pathlib import Path
 
@@ -11,26 +9,27 @@ import numpy as np
 import pandas as pd
 
 from adapters import nb101 as nb101_adapter
-from clue_plugins.benchmarks.nb201 import _zc_row
+from clue_plugins.benchmarks.nb201 import _zc_row, load_json
+from clue_plugins.benchmarks.safe_pickle import restricted_loads
+from clue_plugins.benchmarks.sources import FILES, locate, registered_name
 from clue_plugins.benchmarks.table import BenchmarkTable, cached
-from clue_plugins.benchmarks.sources import locate
-from clue_plugins.errors import ClueError
+from clue_plugins.errors import ClueError, DataIntegrityError
 
 
-def load_nb101_zc(path: str | Path | None = None, dedupe: bool = True) -> BenchmarkTable:
+def load_nb101_zc(path: str | Path | None = None, dedupe: bool = True, verify: bool | None = None) -> BenchmarkTable:
     """NASLib's ``zc_nasbench101.json`` (500 records keyed by unpruned 7x7 matrices).
 
     Several records prune to the same cell (NASLib sampled raw matrices; 500 records hold 301
     distinct cells) and carry the accuracy of different training seeds. With ``dedupe`` (default)
     they become one row with the mean ``val_acc`` and ``n_records``, so a train/test split can
     never put the same cell on both sides. Isomorphic cells are NOT merged; ``nasbench_hash``
-    identifies them (``ArchSpec.iso_key`` groups them too).
+    identifies them (``ArchSpec.iso_key`` groups them too). ``verify``: see :func:`~clue_plugins.benchmarks.load_nb201`.
     """
     path = Path(path) if path else locate("nb101/zc_nasbench101.json")
-    data = json.loads(path.read_text())
+    data = load_json(path, verify)
     try:
         records = data["nasbench101"]["cifar10"]
-    except KeyError:
+    except (KeyError, TypeError):
         raise ClueError(f"{path} is not NASLib's zc_nasbench101.json (expected nasbench101 -> cifar10)") from None
     specs, rows = [], []
     for key, rec in records.items():
@@ -53,18 +52,21 @@ def load_nb101_zc(path: str | Path | None = None, dedupe: bool = True) -> Benchm
     return BenchmarkTable("nb101", specs, frame, f"NASLib {path.name}", notes)
 
 
-def load_nasbench_only108(path: str | Path | None = None) -> BenchmarkTable:
+def load_nasbench_only108(path: str | Path | None = None, verify: bool | None = None) -> BenchmarkTable:
     """A pickle in NASLib's ``nasbench_only108.pkl`` format: {hash: (fixed_stats, {108: [runs]})}.
 
     Default path: the official file ``official/nasbench_only108.pkl`` in the data folder; the
     shared 30-record sample has the same format. Accuracies are means over the runs, in percent.
+    The pickle is read by a restricted unpickler (plain containers and numpy arrays only): a file that
+    asks for anything else is refused, never run. ``verify``: see :func:`~clue_plugins.benchmarks.load_nb201`.
     """
     path = Path(path) if path else locate("official/nasbench_only108.pkl")
     sources = [path]
 
     def build() -> BenchmarkTable:
-        with open(path, "rb") as fh:
-            data = pickle.load(fh)
+        data = restricted_loads(path.read_bytes(), path, _fix(path))
+        if not isinstance(data, dict):
+            raise DataIntegrityError(f"{path} is not in nasbench_only108.pkl format (expected a dict keyed by hash)")
         specs, rows = [], []
         for h, (fixed, computed) in data.items():
             spec = nb101_adapter.from_record(fixed)
@@ -83,4 +85,14 @@ def load_nasbench_only108(path: str | Path | None = None) -> BenchmarkTable:
             })
         return BenchmarkTable("nb101", specs, pd.DataFrame(rows), f"{path.name} (nasbench_only108 format)")
 
-    return cached(f"nb101-only108-{path.stem}", sources, build)
+    return cached(f"nb101-only108-{path.stem}", sources, build, verify=verify)
+
+
+def _fix(path: Path) -> str:
+    """What a user does about a damaged pickle in the data folder (or one of their own)."""
+    entry = FILES.get(registered_name(path) or "")
+    if entry is not None and entry.url:
+        return "Re-download it with `clue-nas data fetch`."
+    if entry is not None:
+        return f"Get the published file again: {entry.how_to_get}."
+    return "Check that this is the file you meant, in NASLib's published format."

@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import pandas as pd
 
 from adapters import nb201 as nb201_adapter
 from adapters import nni as nni_adapter
+from clue_plugins.benchmarks.nb101 import _fix
+from clue_plugins.benchmarks.safe_pickle import restricted_loads
 from clue_plugins.benchmarks.sources import NNI_NB201_DB, locate
 from clue_plugins.benchmarks.table import BenchmarkTable, cached
 from clue_plugins.errors import ClueError, missing_dependency
@@ -21,17 +22,18 @@ NASLIB_NB201_DATASETS = ("cifar10-valid", "cifar100", "ImageNet16-120")
 NNI_NB201_DATASETS = ("cifar10-valid", "cifar10", "cifar100", "imagenet16-120")
 
 
-def load_naslib_nb201(dataset: str = "cifar10", path: str | Path | None = None) -> BenchmarkTable:
+def load_naslib_nb201(dataset: str = "cifar10", path: str | Path | None = None, verify: bool | None = None) -> BenchmarkTable:
     """NASLib's ``nb201_{dataset}_full_training.pickle``: {arch string: {dataset key: record}}.
 
     Each record holds per-epoch ``train_acc1es``/``eval_acc1es`` (last epoch used, percent),
-    ``train_losses``/``eval_losses`` and ``cost_info`` (``train_time``...).
+    ``train_losses``/``eval_losses`` and ``cost_info`` (``train_time``...). The pickle is read by a
+    restricted unpickler (plain containers and numpy arrays only): a file that asks for anything else
+    is refused, never run.
     """
     path = Path(path) if path else locate(f"official/nb201_{dataset}_full_training.pickle")
 
     def build() -> BenchmarkTable:
-        with open(path, "rb") as fh:
-            data = pickle.load(fh)
+        data = restricted_loads(path.read_bytes(), path, _fix(path))
         if not isinstance(data, dict) or not data:
             raise ClueError(f"{path} is not a NASLib NB201 pickle (expected a dict keyed by arch string)")
         specs, rows = [], []
@@ -49,7 +51,7 @@ def load_naslib_nb201(dataset: str = "cifar10", path: str | Path | None = None) 
             rows.append(row)
         return BenchmarkTable("nb201", specs, pd.DataFrame(rows), f"NASLib {path.name}")
 
-    return cached(f"naslib-{path.stem}", [path], build)
+    return cached(f"naslib-{path.stem}", [path], build, verify=verify)
 
 
 def load_nni_nb201(dataset: str = "cifar100", num_epochs: int = 200, path: str | Path | None = None) -> BenchmarkTable:

@@ -4,15 +4,22 @@ The data folder is ``$CLUE_DATA_DIR`` or, if unset, ``<user cache>/clue-plugins/
 inside it mirrors the registry's relative paths (``nb201/...``, ``nb101/...``, ``nb301/...``,
 ``official/...``). Files with a URL can be downloaded by ``clue-nas data fetch``; the others name
 where a user gets them by hand.
+
+Every registered file with a known sha256 is checked when a loader reads it (:func:`checked_sha256`,
+:func:`read_verified`): a file whose hash differs is refused with :class:`DataIntegrityError`. A user
+who changed a file on purpose opts out with ``CLUE_VERIFY_DATA=0`` or a loader's ``verify=False``.
+Files without a known hash (the large official files, files outside the data folder) are not checked;
+the loaders parse them without running code from them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from clue_plugins.errors import MissingDataError
+from clue_plugins.errors import ConfigError, DataIntegrityError, MissingDataError
 
 
 @dataclass(frozen=True)
@@ -143,3 +150,84 @@ def locate(relpath: str) -> Path:
         f"benchmark file {relpath} not found at {path}. Set CLUE_DATA_DIR to the folder that holds "
         f"nb201/, nb101/, nb301/ or place the file there; to get it: {how}"
     )
+
+
+#: Environment variable that turns the sha256 check of registered data files off ("0") or on ("1", default).
+VERIFY_ENV = "CLUE_VERIFY_DATA"
+_OFF, _ON = ("0", "false", "no", "off"), ("", "1", "true", "yes", "on")
+
+#: sha256 per (path, size, mtime, inode) already computed by this process: each file is hashed once.
+_DIGESTS: dict[tuple[str, int, int, int], str] = {}
+
+
+def verify_enabled(verify: bool | None = None) -> bool:
+    """Whether to check data files against their known sha256: ``verify`` if given, else ``$CLUE_VERIFY_DATA``."""
+    if verify is not None:
+        return bool(verify)
+    value = os.environ.get(VERIFY_ENV, "1").strip().lower()
+    if value in _OFF:
+        return False
+    if value in _ON:
+        return True
+    raise ConfigError(f"{VERIFY_ENV}={os.environ[VERIFY_ENV]!r} is not understood; set it to 1 (check benchmark files "
+                      f"against their published sha256, the default) or 0 (load your own modified files unchecked)")
+
+
+def registered_name(path: str | os.PathLike) -> str | None:
+    """The registry path (``nb201/...``) of a file inside the data folder, or None for any other file."""
+    path = Path(path)
+    root = data_dir()
+    for p, r in ((path.absolute(), root.absolute()), (path.resolve(), root.resolve())):
+        try:
+            rel = p.relative_to(r).as_posix()
+        except ValueError:
+            continue
+        if rel in FILES:
+            return rel
+    return None
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """sha256 of a file's bytes, computed once per process for an unchanged file."""
+    path = Path(path)
+    st = path.stat()
+    stamp = (str(path.absolute()), st.st_size, st.st_mtime_ns, st.st_ino)
+    if stamp not in _DIGESTS:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        _DIGESTS[stamp] = h.hexdigest()
+    return _DIGESTS[stamp]
+
+
+def check_sha256(path: str | os.PathLike, actual: str, verify: bool | None = None) -> None:
+    """Raise :class:`DataIntegrityError` if ``path`` is a registered file whose sha256 is not ``actual``."""
+    enabled = verify_enabled(verify)  # first, so that a misspelt opt-out is reported even for good files
+    rel = registered_name(path)
+    entry = FILES.get(rel) if rel else None
+    if not enabled or entry is None or entry.sha256 is None or actual == entry.sha256:
+        return
+    if entry.url:
+        fix = "run `clue-nas data fetch`, which downloads the published file again in its place"
+    else:
+        fix = f"replace it with the published file ({entry.how_to_get})"
+    raise DataIntegrityError(
+        f"benchmark file {rel} at {path} is damaged or not the published version: its sha256 is {actual}, "
+        f"expected {entry.sha256}. It was not loaded. Fix: {fix}; `clue-nas data verify` checks every file. "
+        f"If you changed this file on purpose, set {VERIFY_ENV}=0 (or pass verify=False) to load it unchecked."
+    )
+
+
+def checked_sha256(path: str | os.PathLike, verify: bool | None = None) -> str:
+    """sha256 of ``path`` (one read), after checking it against the registry (see :func:`check_sha256`)."""
+    digest = sha256_file(path)
+    check_sha256(path, digest, verify)
+    return digest
+
+
+def read_verified(path: str | os.PathLike, verify: bool | None = None) -> bytes:
+    """The bytes of ``path``, read once, hashed and checked against the registry before anyone parses them."""
+    data = Path(path).read_bytes()
+    check_sha256(path, hashlib.sha256(data).hexdigest(), verify)
+    return data

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import pickle
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -12,10 +13,12 @@ import numpy as np
 import pandas as pd
 
 from clue_plugins._io import atomic_path, cache_dir
+from clue_plugins.benchmarks.sources import checked_sha256
 from clue_plugins.errors import ClueError
-from clue_plugins.spec import ArchSpec
+from clue_plugins.ops.vocabulary import canonical_op
+from clue_plugins.spec import ArchSpec, Cell
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass
@@ -77,29 +80,174 @@ class BenchmarkTable:
         return "\n".join(lines)
 
 
-def file_digest(paths: Sequence[Path]) -> str:
+def file_digest(paths: Sequence[Path], verify: bool | None = None) -> str:
+    """Cache key of the files' content: their sha256 (each file hashed once, and checked against the
+    registry on the way, see :func:`~clue_plugins.benchmarks.sources.checked_sha256`)."""
     h = hashlib.sha256(f"v{CACHE_VERSION}".encode())
     for p in paths:
-        h.update(p.name.encode())
-        with open(p, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
+        h.update(p.name.encode() + b"\0" + checked_sha256(p, verify).encode() + b"\0")
     return h.hexdigest()[:20]
 
 
-def cached(name: str, sources: Sequence[Path], build: Callable[[], BenchmarkTable]) -> BenchmarkTable:
-    """Return ``build()``, cached on disk under a key of the source files' content."""
-    path = cache_dir() / "benchmarks" / f"{name}-{file_digest(sources)}.pkl"
+def cache_path(name: str, sources: Sequence[Path], verify: bool | None = None) -> Path:
+    """Where :func:`cached` keeps the table built from ``sources``."""
+    return cache_dir() / "benchmarks" / f"{name}-{file_digest(sources, verify)}.npz"
+
+
+def cached(name: str, sources: Sequence[Path], build: Callable[[], BenchmarkTable],
+           verify: bool | None = None) -> BenchmarkTable:
+    """Return ``build()``, cached on disk under a key of the source files' content.
+
+    The sources are checked against their published sha256 first (``verify``). The cache is an ``.npz``
+    read with ``allow_pickle=False`` holding numeric columns as arrays and everything else as JSON, so
+    a cache file can hold data only, never code; a damaged, foreign or incompatible one is rebuilt.
+    """
+    path = cache_path(name, sources, verify)
     if path.exists():
-        try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-        except Exception:  # a damaged or incompatible cache is rebuilt, never trusted
-            pass
+        table = _read_cache(path)
+        if table is not None:
+            return table
     table = build()
-    try:
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            pickle.dump(table, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    except OSError:
-        pass  # a read-only cache folder only costs speed
+    blob = _encode(table)
+    if blob is not None:
+        try:
+            with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+                np.savez(fh, **blob)
+        except OSError:
+            pass  # a read-only cache folder only costs speed
     return table
+
+
+# -- the cache format: numeric columns as arrays, everything else as JSON (nothing a loader could run) -----
+def _encode(table: BenchmarkTable) -> dict[str, np.ndarray] | None:
+    """The arrays of an ``.npz`` that :func:`_decode` turns back into exactly ``table``, or None if it cannot."""
+    try:
+        arrays: dict[str, np.ndarray] = {}
+        columns = []
+        for i, name in enumerate(table.metrics.columns):
+            col = table.metrics[name]
+            if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf":
+                arrays[f"col{i}"] = col.to_numpy()
+                columns.append({"name": name, "kind": "array"})
+            else:
+                values = col.tolist()
+                if not all(isinstance(v, str) for v in values):
+                    return None  # mixed or missing values: not cached rather than cached inexactly
+                columns.append({"name": name, "kind": "json", "dtype": str(col.dtype), "values": values})
+        ops: dict[str, int] = {}
+        adjs: dict[tuple, int] = {}
+        names: dict[str, int] = {}
+        n_cells: list[int] = []
+        cell_rows: list[tuple[int, int, int]] = []
+        flat_ops: list[int] = []
+        for spec in table.specs:
+            n_cells.append(len(spec.cells))
+            for cell in spec.cells:
+                cell_rows.append((names.setdefault(cell.name, len(names)), adjs.setdefault(cell.adjacency, len(adjs)),
+                                  len(cell.ops)))
+                flat_ops.extend(ops.setdefault(op, len(ops)) for op in cell.ops)
+        index = table.metrics.index
+        default_index = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+        meta = {"version": CACHE_VERSION, "space": table.space, "source": table.source, "notes": list(table.notes),
+                "index": None if default_index else [int(v) for v in index], "columns": columns,
+                "ops": list(ops), "names": list(names), "adjacency": [[list(r) for r in a] for a in adjs]}
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        arrays["n_cells"] = np.asarray(n_cells, dtype=np.int32)
+        arrays["cells"] = np.asarray(cell_rows, dtype=np.int32).reshape(-1, 3)
+        arrays["ops"] = np.asarray(flat_ops, dtype=np.int32)
+        again = _decode(arrays)
+    except (TypeError, ValueError, OverflowError, KeyError, ClueError):
+        return None
+    if (again.space, again.source, again.notes, again.specs) != (table.space, table.source, table.notes, table.specs) \
+            or not again.metrics.equals(table.metrics) or list(again.metrics.columns) != list(table.metrics.columns):
+        return None  # never write a cache that would not give back exactly this table
+    return arrays
+
+
+def _read_cache(path: Path) -> BenchmarkTable | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return _decode({k: data[k] for k in data.files})
+    except Exception:  # damaged, foreign or from another version: rebuilt, never trusted
+        return None
+
+
+def _decode(arrays: dict[str, np.ndarray]) -> BenchmarkTable:
+    meta = json.loads(arrays["meta"].tobytes().decode())
+    if meta.get("version") != CACHE_VERSION:
+        raise ValueError("cache from another version")
+    n_cells = arrays["n_cells"]
+    index = pd.RangeIndex(len(n_cells)) if meta["index"] is None else pd.Index(meta["index"])
+    frame = pd.DataFrame({c["name"]: arrays[f"col{i}"] if c["kind"] == "array" else
+                          pd.Series(c["values"], dtype=c["dtype"], index=index).array
+                          for i, c in enumerate(meta["columns"])}, index=index)
+    specs = _specs(meta, n_cells, arrays["cells"], arrays["ops"])
+    return BenchmarkTable(meta["space"], specs, frame, meta["source"], list(meta["notes"]))
+
+
+def _specs(meta: dict, n_cells: np.ndarray, cells: np.ndarray, ops_idx: np.ndarray) -> list[ArchSpec]:
+    """ArchSpecs from the cache's tables of op names, cell names and adjacencies.
+
+    Every op name is checked to be canonical, and the first cell of every distinct (name, adjacency) and
+    the first spec of every distinct cell layout go through the public constructors (their validation).
+    The others are then built as unpickling builds a dataclass (fields set, no second validation of what
+    was already checked), which keeps a 15,625-cell table fast to read. Should a ``Cell`` or ``ArchSpec``
+    ever hold more than its dataclass fields, every one is built through the public constructor instead.
+    """
+    ops = [canonical_op(o) for o in meta["ops"]]
+    if ops != meta["ops"]:
+        raise ValueError("non-canonical op names")
+    names = [str(n) for n in meta["names"]]
+    adjs = [tuple(tuple(int(v) for v in row) for row in a) for a in meta["adjacency"]]
+    if cells.ndim != 2 or cells.shape[1] != 3 or int(n_cells.sum()) != len(cells) or int(cells[:, 2].sum()) != len(ops_idx):
+        raise ValueError("inconsistent cell tables")
+    if len(ops_idx) and (int(ops_idx.min()) < 0 or int(ops_idx.max()) >= len(ops)):
+        raise ValueError("op index out of range")
+    op_names = np.asarray(ops, dtype=object)[ops_idx] if len(ops_idx) else np.asarray([], dtype=object)
+    fast_cell = fast_spec = None
+    seen_cells: set[tuple[int, int]] = set()
+    seen_specs: set[tuple] = set()
+    built: list[tuple[tuple[int, int], Cell]] = []
+    start = 0
+    for name_i, adj_i, n in cells.tolist():
+        cell_ops = tuple(op_names[start : start + n].tolist())
+        start += n
+        if len(adjs[adj_i]) != n:
+            raise ValueError("adjacency size differs from the number of ops")
+        if fast_cell and (name_i, adj_i) in seen_cells:
+            cell = _new(Cell, ops=cell_ops, adjacency=adjs[adj_i], name=names[name_i])
+        else:
+            cell = Cell(cell_ops, adjs[adj_i], names[name_i])
+            if fast_cell is None:
+                fast_cell = _plain(cell, Cell, ("ops", "adjacency", "name"))
+            seen_cells.add((name_i, adj_i))
+        built.append(((name_i, adj_i), cell))
+    specs: list[ArchSpec] = []
+    space = meta["space"]
+    k = 0
+    for n in n_cells.tolist():
+        group = built[k : k + n]
+        k += n
+        layout = tuple(key for key, _ in group)
+        if fast_spec and layout in seen_specs:
+            spec = _new(ArchSpec, space=space, cells=tuple(c for _, c in group))
+        else:
+            spec = ArchSpec(space, tuple(c for _, c in group))
+            if fast_spec is None:
+                fast_spec = _plain(spec, ArchSpec, ("space", "cells"))
+            seen_specs.add(layout)
+        specs.append(spec)
+    return specs
+
+
+def _new(cls: type, **fields: object) -> object:
+    obj = object.__new__(cls)
+    for k, v in fields.items():
+        object.__setattr__(obj, k, v)
+    return obj
+
+
+def _plain(obj: object, cls: type, expected: tuple[str, ...]) -> bool:
+    """True if a freshly constructed ``obj`` holds exactly the dataclass fields of ``cls``, and they are
+    ``expected`` (the names :func:`_specs` gives :func:`_new`)."""
+    return sorted(vars(obj)) == sorted(f.name for f in dataclasses.fields(cls)) == sorted(expected)

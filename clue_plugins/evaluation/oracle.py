@@ -26,9 +26,9 @@ from clue_plugins.evaluation.metrics import rank_correlations
 
 SPLIT = "60/20/20"
 DEFAULT_BUDGETS: tuple[int | str, ...] = (10, 50, 100, 1000, SPLIT)
-#: The four devices of the issue's latency target.
+#: The four devices whose mean latency tau is the oracle's headline number (HW-NAS-Bench's CIFAR-10 devices).
 KEY_DEVICES = ("eyeriss", "fpga", "pixel3", "raspi4")
-#: SEval-NAS reported Kendall tau (abstract; per-device values read off their plots), see METHODS.md.
+#: SEval-NAS reported Kendall tau (the SEval-NAS paper's abstract; per-device values read off its plots), see docs/seval.md.
 PAPER_TAU = {"latency": 0.78, "memory": 0.74, "accuracy": 0.62, "latency.edgegpu": 0.868, "latency.edgetpu": 0.605,
              "latency.eyeriss": 0.956, "latency.fpga": 0.974, "latency.pixel3": 0.856, "latency.raspi4": 0.866}
 
@@ -159,7 +159,7 @@ def _budget_order(b: str) -> float:
 
 
 def headline(summary: list[dict]) -> dict[str, float]:
-    """The issue's target numbers: key-device latency tau at 100, memory tau, accuracy tau at 60/20/20."""
+    """The headline numbers: key-device latency tau at 100, memory tau, accuracy tau at 60/20/20."""
     get = {(s["metric"], s["budget"]): s for s in summary}
     out: dict[str, float] = {}
     key = [get[(f"latency.{d}", "100")]["kendall_mean"] for d in KEY_DEVICES if (f"latency.{d}", "100") in get]

@@ -8,8 +8,11 @@
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -55,6 +58,8 @@ def make_tasks(protocol: str, predictors: list[str], targets: list[str], budgets
 
 def run_task(task: Task) -> list[dict]:
     """Train once, score on every test target; one result row per test target."""
+    from clue_plugins.predictors.clue import CLUEPredictor
+
     specs, ys, held_out = [], [], {}
     for t in task.train_targets:
         target = load_target(t)
@@ -68,7 +73,9 @@ def run_task(task: Task) -> list[dict]:
     lookup = load_target(task.test_targets[0])
     model = make_predictor(task.predictor, task.seed, lookup, task.cells)
     t0 = time.perf_counter()
-    model.fit(specs, y)
+    # CLUE refuses several spaces in one fit and predictions on a space it was not trained on unless told
+    mixed = isinstance(model, CLUEPredictor)
+    model.fit(specs, y, **({"joint": task.protocol == "joint"} if mixed else {}))
     fit_s = time.perf_counter() - t0
     rows = []
     for t in task.test_targets:
@@ -77,7 +84,7 @@ def run_task(task: Task) -> list[dict]:
         if task.predictor in ("params", "flops"):
             model = make_predictor(task.predictor, task.seed, target, task.cells)
         t0 = time.perf_counter()
-        pred = model.predict([target.specs[i] for i in idx])
+        pred = model.predict([target.specs[i] for i in idx], **({"cross_space": task.protocol == "cross"} if mixed else {}))
         row = {**{k: v for k, v in asdict(task).items() if k != "keep_predictions"}, "test_target": t,
                "n_train": len(specs), "n_test": len(idx), "fit_s": fit_s, "predict_s": time.perf_counter() - t0,
                **rank_correlations(pred, target.y[idx])}
@@ -90,9 +97,49 @@ def run_task(task: Task) -> list[dict]:
     return rows
 
 
-def run_tasks(tasks: list[Task], workers: int = 1, progress: bool = True) -> list[dict]:
-    """Run tasks, in ``workers`` processes when > 1 (spawned, each single-threaded)."""
-    return run_parallel(run_task, tasks, workers, progress, "tasks")
+def _plain(value: object) -> object:
+    """numpy scalars and arrays in result rows as plain JSON numbers and lists."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def task_key(task: Task) -> str:
+    """A task's identity in a results file: every field that changes its numbers."""
+    return json.dumps({k: v for k, v in asdict(task).items() if k != "keep_predictions"}, sort_keys=True)
+
+
+def run_tasks(tasks: list[Task], workers: int = 1, progress: bool = True,
+              rows_path: str | Path | None = None) -> list[dict]:
+    """Run tasks, in ``workers`` processes when > 1 (spawned, each single-threaded).
+
+    With ``rows_path``, each finished task's rows are appended there at once and tasks already in the file are not
+    run again, so an interrupted run resumes where it stopped.
+    """
+    if rows_path is None:
+        return run_parallel(run_task, tasks, workers, progress, "tasks")
+    from tqdm import tqdm
+
+    from clue_plugins._io import append_jsonl, read_jsonl
+    from clue_plugins._parallel import imap
+
+    wanted = {task_key(t): len(t.test_targets) for t in tasks}
+    found: dict[str, list[dict]] = {}
+    for row in read_jsonl(rows_path, "evaluation results file", ("task_key", "spearman")):
+        found.setdefault(row.get("task_key", ""), []).append(row)
+    done = {k: rs for k, rs in found.items() if k in wanted and len(rs) == wanted[k]}  # partial tasks run again
+    todo = [t for t in tasks if task_key(t) not in done]
+    if progress and done:
+        print(f"resuming: {len(done)} of {len(tasks)} tasks already in {rows_path}", file=sys.stderr)
+    rows = [r for t in tasks if task_key(t) in done for r in done[task_key(t)]]
+    with append_jsonl(rows_path, "evaluation results file", ("task_key", "spearman")) as fh:
+        for task, new in zip(todo, tqdm(imap(run_task, todo, workers), total=len(todo), disable=not progress,
+                                        desc="tasks")):
+            new = [{**r, "task_key": task_key(task)} for r in new]
+            fh.write("".join(json.dumps(r, default=_plain) + "\n" for r in new))  # one write per task
+            fh.flush()
+            rows += new
+    return [{k: v for k, v in r.items() if k != "task_key"} for r in rows]
 
 
 def run_parallel(fn, tasks: list, workers: int = 1, progress: bool = True, desc: str = "tasks") -> list[dict]:

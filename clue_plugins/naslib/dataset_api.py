@@ -1,7 +1,7 @@
 """``dataset_api`` objects that answer NASLib's benchmark queries without NASLib's data files.
 
 NASLib's search spaces score an architecture with ``arch.query(metric, dataset, dataset_api)``, which
-reads (METHODS.md section 6):
+reads (NASLib's ``search_spaces/*/graph.py`` ``query`` methods; docs/naslib.md):
 
 - NB201: ``dataset_api["nb201_data"][arch_str][dataset]`` -> ``eval_acc1es``/``train_acc1es``/losses
   (per-epoch lists, the last is used) and ``cost_info`` (``cifar10`` is read as ``cifar10-valid``);

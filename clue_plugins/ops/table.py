@@ -11,6 +11,7 @@ import datetime as _dt
 import functools
 import hashlib
 import json
+import warnings
 from dataclasses import asdict
 from pathlib import Path
 from typing import Iterable
@@ -93,9 +94,13 @@ def _measure_cached(op: str, settings: MeasureSettings) -> OpMetrics:
     path = cache_dir() / "op_metrics" / f"{op}-{tag}.json"
     if path.exists():
         try:
-            return OpMetrics(**json.loads(path.read_text()))
-        except (TypeError, json.JSONDecodeError):
-            pass  # a damaged cache entry is re-measured
+            return OpMetrics(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, TypeError, ValueError) as exc:  # ValueError covers bad JSON and bad UTF-8
+            warnings.warn(f"damaged op-metric cache entry {path} ({type(exc).__name__}); measuring {op} again",
+                          RuntimeWarning, stacklevel=2)
     metrics = measure_op(op, settings)
-    write_json_atomic(path, metrics.to_dict())
+    try:
+        write_json_atomic(path, metrics.to_dict())
+    except OSError:  # a read-only cache folder only costs speed
+        pass
     return metrics

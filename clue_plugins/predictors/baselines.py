@@ -12,6 +12,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from clue_plugins._state import seeded_torch
 from clue_plugins.errors import NotFittedError
 from clue_plugins.ops.vocabulary import CANONICAL_OPS
 from clue_plugins.predictors.features import ONE_HOT_NODES, cell_selection, graph_features, to_fraction
@@ -50,9 +51,9 @@ class _TorchRegressor:
 
         frac, self.scale_ = to_fraction(y)
         inputs = self._inputs(list(specs))
-        torch.manual_seed(self.seed)
         gen = torch.Generator().manual_seed(self.seed)
-        self.net_ = self._network([a.shape[1:] for a in inputs])
+        with seeded_torch(self.seed):  # layer initialisation draws from torch's global generator
+            self.net_ = self._network([a.shape[1:] for a in inputs])
         opt = torch.optim.Adam(self.net_.parameters(), lr=self.lr, weight_decay=1e-4)
         target = torch.tensor(frac, dtype=torch.float32)
         n = len(frac)

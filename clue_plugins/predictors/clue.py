@@ -18,7 +18,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from clue_plugins._io import load_model_dir, save_model_dir
-from clue_plugins.errors import ClueError, NotFittedError
+from clue_plugins._state import seeded_torch
+from clue_plugins.errors import ClueError, ConfigError, DataIntegrityError, NotFittedError, UnknownOptionError, shown
 from clue_plugins.predictors.features import graph_features, to_fraction
 from clue_plugins.spec import ArchSpec
 
@@ -55,16 +56,28 @@ class CLUEConfig:
     seed: int = 0
 
     def validate(self) -> "CLUEConfig":
+        for f in fields(self):
+            value = getattr(self, f.name)
+            kind = {"int": int, "float": (int, float), "bool": bool, "str": str}.get(str(f.type).split(" ")[0])
+            if f.name == "text_rms" and value is None:
+                continue
+            if kind is not None and (not isinstance(value, kind) or (kind is not bool and isinstance(value, bool))):
+                raise ConfigError(f"CLUE option {f.name} must be a {str(f.type).split(' ')[0]}, got {shown(value)}")
         if self.M < 1:
-            raise ValueError("M must be >= 1")
+            raise ConfigError("M must be >= 1")
+        for name in ("temperature", "lr", "lr_late", "hidden"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{name} must be > 0, got {shown(getattr(self, name))}")
+        if self.rank_weight < 0 or self.lr_switch_epoch < 0:
+            raise ConfigError("rank_weight and lr_switch_epoch must be >= 0")
         for name, allowed in (("op_features", ("metrics", "onehot")), ("similarity", ("cosine", "dot")),
                               ("train_level", ("gt", "max")),
                               ("selection", ("argmax", "soft")), ("cells", ("first", "all")),
                               ("flow_layout", ("symmetric", "directed", "upper"))):
             if getattr(self, name) not in allowed:
-                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+                raise ConfigError(f"{name} must be one of {allowed}, got {shown(getattr(self, name))}")
         if self.epochs < 1 or self.batch_size < 1 or self.ensemble < 1:
-            raise ValueError("epochs, batch_size and ensemble must be >= 1")
+            raise ConfigError("epochs, batch_size and ensemble must be >= 1")
         return self
 
 
@@ -146,7 +159,7 @@ class CLUEPredictor:
         names = {f.name for f in fields(CLUEConfig)}
         unknown = set(config) - names
         if unknown:
-            raise TypeError(f"unknown CLUEPredictor option(s) {sorted(unknown)}; options: {sorted(names)}")
+            raise UnknownOptionError(f"unknown CLUEPredictor option(s) {sorted(unknown)}; options: {sorted(names)}")
         self.config = config
 
     # -- sklearn-style parameters ---------------------------------------------------------------
@@ -165,7 +178,7 @@ class CLUEPredictor:
     def _encoded_specs(self, specs: Sequence[ArchSpec]) -> list[ArchSpec]:
         specs = list(specs)
         if not specs:
-            raise ValueError("no architectures given")
+            raise ConfigError("no architectures given")
         return [s.without_dead_ops() for s in specs] if self._cfg().prune_dead else specs
 
     def embed_texts(self, specs: Sequence[ArchSpec], progress: bool | None = None) -> np.ndarray:
@@ -202,14 +215,24 @@ class CLUEPredictor:
         return tuple(((a - m) / sd).astype(np.float32) for a, (m, sd) in zip((flows, ops), self.stats_))
 
     # -- training ---------------------------------------------------------------------------------
-    def fit(self, specs: Sequence[ArchSpec], accuracies: Sequence[float]) -> "CLUEPredictor":
+    def fit(self, specs: Sequence[ArchSpec], accuracies: Sequence[float], *, unit: str = "auto",
+            joint: bool = False) -> "CLUEPredictor":
+        """Train on ``specs`` with their accuracies (``unit``: ``auto``, ``percent`` or ``fraction``).
+
+        Specs from several search spaces train one model on all of them only with ``joint=True`` (the paper's
+        joint protocol); without it that is refused, since it usually means mixed-up inputs.
+        """
         cfg = self._cfg()
-        specs = list(specs)
+        specs = _as_specs(specs)
         if len(specs) != len(accuracies):
-            raise ValueError(f"{len(specs)} architectures but {len(accuracies)} accuracies")
+            raise ConfigError(f"{len(specs)} architectures but {len(accuracies)} accuracies")
         if len(specs) < 2:
-            raise ValueError("CLUE-NAS needs at least 2 training architectures")
-        y, self.scale_ = to_fraction(accuracies)
+            raise ConfigError("CLUE-NAS needs at least 2 training architectures")
+        spaces = sorted({s.space for s in specs})
+        if len(spaces) > 1 and not joint:
+            raise ConfigError(f"the training architectures come from several search spaces ({', '.join(spaces)}); "
+                              "pass joint=True to train one model on all of them, or fit one model per space")
+        y, scale = to_fraction(accuracies, unit)
         floor = level_bounds(cfg.M).mean()
         if cfg.confidence and cfg.selection == "soft" and not cfg.offsets and np.median(y) < floor:
             # without offsets every level gets equal weight, so no prediction can fall below the mean bound
@@ -227,15 +250,16 @@ class CLUEPredictor:
         for k in range(cfg.ensemble):
             self.models_.append(self._train_one(cfg, cfg.seed + k, flows, ops, text, y))
         self.n_train_ = len(specs)
+        self.scale_, self.spaces_ = scale, spaces
         return self
 
     def _train_one(self, cfg, seed, flows, ops, text, y):
         import torch
         import torch.nn.functional as F
 
-        torch.manual_seed(seed)
         gen = torch.Generator().manual_seed(seed)
-        net = _build_network(cfg, *self.dims_)
+        with seeded_torch(seed):  # layer initialisation draws from torch's global generator
+            net = _build_network(cfg, *self.dims_)
         X = [torch.from_numpy(a) for a in (flows, ops, text)]
         target = torch.tensor(y, dtype=torch.float32)
         level = torch.from_numpy(true_levels(y, cfg.M)).long()
@@ -274,11 +298,26 @@ class CLUEPredictor:
         if not hasattr(self, "models_"):
             raise NotFittedError("this CLUEPredictor is not fitted yet: call fit(specs, accuracies) or CLUEPredictor.load(path)")
 
-    def predict(self, specs: Sequence[ArchSpec]) -> np.ndarray:
-        """Predicted accuracies, in the unit of the training accuracies."""
+    def _check_spaces(self, specs: list[ArchSpec], cross_space: bool) -> None:
+        trained = getattr(self, "spaces_", None)  # None: saved before the spaces were recorded
+        if cross_space or not trained:
+            return
+        other = sorted({s.space for s in specs} - set(trained))
+        if other:
+            raise ConfigError(f"this model was trained on {', '.join(trained)} and is asked about {', '.join(other)}; "
+                              "pass cross_space=True to transfer it across search spaces, or fit it on that space")
+
+    def predict(self, specs: Sequence[ArchSpec], *, cross_space: bool = False) -> np.ndarray:
+        """Predicted accuracies, in the unit of the training accuracies.
+
+        Architectures of a search space the model was not trained on are refused unless ``cross_space=True``
+        (transfer across spaces, the paper's cross protocol: expect a lower rank correlation).
+        """
         import torch
 
         self._check_fitted()
+        specs = _as_specs(specs)
+        self._check_spaces(specs, cross_space)
         flows, ops, text = self._features(specs)
         flows, ops = self._standardize(flows, ops)
         if (flows.shape[1], ops.shape[1], text.shape[1]) != self.dims_:
@@ -291,11 +330,13 @@ class CLUEPredictor:
                 outs.append(torch.cat(parts).numpy())
         return np.mean(outs, axis=0).astype(np.float64) * self.scale_
 
-    def predict_levels(self, specs: Sequence[ArchSpec]) -> np.ndarray:
+    def predict_levels(self, specs: Sequence[ArchSpec], *, cross_space: bool = False) -> np.ndarray:
         """Selected confidence level (0-based) per architecture, from the first ensemble member."""
         import torch
 
         self._check_fitted()
+        specs = _as_specs(specs)
+        self._check_spaces(specs, cross_space)
         flows, ops, text = self._features(specs)
         flows, ops = self._standardize(flows, ops)
         flows, ops, text = (torch.from_numpy(a) for a in (flows, ops, text))
@@ -309,20 +350,53 @@ class CLUEPredictor:
         """Write ``path/config.json`` and ``path/weights.pt`` (state dicts only, no pickled code)."""
         self._check_fitted()
         meta = {"format": "clue-nas-predictor/1", "config": asdict(self._cfg()), "scale": self.scale_,
-                "dims": list(self.dims_), "n_train": self.n_train_,
+                "dims": list(self.dims_), "n_train": self.n_train_, "spaces": list(self.spaces_ or []),
                 "standardize": [[m.tolist(), sd.tolist()] for m, sd in self.stats_] if self.stats_ else None}
         save_model_dir(path, "config.json", meta, "weights.pt", [m.state_dict() for m in self.models_])
 
     @classmethod
     def load(cls, path: str | Path) -> "CLUEPredictor":
+        """A predictor written by :meth:`save`; a damaged or edited folder is refused with what to do."""
         meta, states = load_model_dir(path, "config.json", "weights.pt", "clue-nas-predictor/1", "a CLUE predictor")
-        self = cls(**meta["config"])
-        self.scale_, self.dims_, self.n_train_ = meta["scale"], tuple(meta["dims"]), meta["n_train"]
-        stats = meta.get("standardize")
-        self.stats_ = [(np.asarray(m, np.float32), np.asarray(sd, np.float32)) for m, sd in stats] if stats else None
-        self.models_ = []
-        for state in states:
-            net = _build_network(self._cfg(), *self.dims_)
-            net.load_state_dict(state)
-            self.models_.append(net.eval())
+        where = Path(path) / "config.json"
+        try:
+            config = meta["config"]
+            if not isinstance(config, dict):
+                raise TypeError("config is not an object")
+            self = cls(**config)
+            self._cfg()
+            self.scale_, self.dims_, self.n_train_ = float(meta["scale"]), tuple(int(d) for d in meta["dims"]), int(meta["n_train"])
+            if self.scale_ not in (1.0, 100.0) or len(self.dims_) != 3:
+                raise ValueError("scale or dims out of range")
+            self.spaces_ = [str(s) for s in meta.get("spaces") or []] or None
+            stats = meta.get("standardize")
+            self.stats_ = [(np.asarray(m, np.float32), np.asarray(sd, np.float32)) for m, sd in stats] if stats else None
+            if not isinstance(states, list) or not states:
+                raise ValueError("weights.pt holds no models")
+            self.models_ = []
+            for state in states:
+                net = _build_network(self._cfg(), *self.dims_)
+                net.load_state_dict(state)
+                self.models_.append(net.eval())
+        except ConfigError as exc:
+            raise DataIntegrityError(f"{where} has a value this version cannot use ({exc}); save the model again, "
+                                     "or fix the edited value") from None
+        except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
+            raise DataIntegrityError(f"{where} and weights.pt do not describe a CLUE predictor this version can load "
+                                     f"({type(exc).__name__}: {shown(str(exc), 160)}); save the model again") from None
         return self
+
+
+def _as_specs(specs: Sequence[ArchSpec]) -> list[ArchSpec]:
+    """The architectures as a list, refusing anything that is not an ArchSpec with the adapter to use."""
+    if isinstance(specs, ArchSpec):
+        raise ConfigError("pass a list of architectures, not a single ArchSpec: model.predict([spec])")
+    try:
+        specs = list(specs)
+    except TypeError:
+        raise ConfigError(f"architectures must be a list of ArchSpec, got {shown(specs)}") from None
+    bad = next((s for s in specs if not isinstance(s, ArchSpec)), None)
+    if bad is not None:
+        raise ConfigError(f"architectures must be ArchSpec objects, got {shown(bad)}: convert genotypes with "
+                          "adapters.to_spec(genotype)")
+    return specs

@@ -17,11 +17,22 @@ Each head reads one of three feature sets of the same string (``features``):
 ``"auto"`` (default) gives metrics that add up over layers (``latency.*``, ``memory*``, ``energy*``)
 the token model and every other metric (accuracy) the embedding: on NB201 the token model ranks
 latency and memory better with up to a few hundred labels, the embedding ranks accuracy better
-(feature ablation in docs/RESULTS.md). A token head cannot price a node type it never saw in training:
-predicting such a network warns.
+(feature ablation in docs/RESULTS.md).
+
+Every head says when a network is far outside the networks it was trained on, where its prediction is an
+extrapolation: a token head cannot price a node type it never saw in training, and an embedding head
+checks how far the network's text embedding lies off the directions in which the training networks'
+embeddings vary (more than ``OOD_LIMIT`` times their typical spread). :meth:`SEvalOracle.predict` warns
+once per call for the embedding heads, naming the networks and heads.
+
+Accuracy heads (metrics whose name starts with ``accuracy``) read their labels through
+:func:`clue_plugins.predictors.features.to_fraction`: labels mixing fractions and percent are refused, and
+predictions are clipped to [0, 100] percent (or [0, 1] for fraction labels). Heads for metrics that add up
+over layers (latency, memory, energy) trained on non-negative labels never predict below 0.
 
 Inputs (``items``) may mix :class:`~clue_plugins.spec.ArchSpec` (its benchmark network is built),
-any ``torch.nn.Module`` (traced on ``example_input``), ready SEval strings, and anything
+any ``torch.nn.Module`` (traced on ``example_input``: a tensor, a tuple of positional arguments or a dict,
+see :func:`~clue_plugins.networks.strings.network_string`), ready SEval strings, and anything
 :func:`adapters.to_spec` understands (NB201 arch strings, DARTS genotypes, NNI samples...).
 """
 
@@ -38,7 +49,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from clue_plugins._io import load_model_dir, save_model_dir
-from clue_plugins.errors import ClueError, NotFittedError
+from clue_plugins.errors import ClueError, ConfigError, DataIntegrityError, NotFittedError, shown
 from clue_plugins.spec import ArchSpec
 
 _SEVAL_STRING = re.compile(r"^0_\w+")
@@ -48,6 +59,13 @@ FEATURES = ("auto", "embedding", "tokens", "tokens+embedding")
 #: Metric kinds (the name up to its first dot) that add up over layers: ``features="auto"`` gives them tokens.
 ADDITIVE_KINDS = ("latency", "memory", "energy")
 _RIDGE_ALPHAS = np.logspace(-1, 4, 11)
+#: An embedding head warns for a network whose embedding lies further off the training networks' principal
+#: directions (those holding ``OOD_VARIANCE`` of the training embeddings' variance) than ``OOD_LIMIT`` times the
+#: training networks' root-mean-square distance from their mean. Measured with the default encoder: held-out
+#: NB201 cells stay below 2.0 for fits on 20 or more cells, an MLP, a text transformer or a VGG lie above 2.5.
+OOD_LIMIT = 2.5
+OOD_VARIANCE = 0.99
+_OOD_MAX_DIRECTIONS = 64
 
 
 @dataclass
@@ -67,6 +85,7 @@ class SEvalConfig:
     rank_weight: float = 1.0       # pairwise ranking loss weight (0: MSE on min-max scaled targets only)
     num_classes: int = 10          # classifier width of networks built from specs
     seed: int = 0
+    accuracy_unit: str = "auto"    # labels of accuracy.* metrics: "auto" (refuses a mix), "percent" or "fraction"
 
     def validate(self) -> "SEvalConfig":
         from clue_plugins.text.long_text import POOLINGS
@@ -79,6 +98,8 @@ class SEvalConfig:
             raise ValueError(f"head must be one of {HEADS}, got {self.head!r}")
         if self.steps < 1 or self.batch_size < 1 or self.hidden < 1:
             raise ValueError("steps, batch_size and hidden must be >= 1")
+        if self.accuracy_unit not in _UNITS:
+            raise ConfigError(f"accuracy_unit must be one of {', '.join(_UNITS)}, got {shown(self.accuracy_unit)}")
         return self
 
 
@@ -108,10 +129,16 @@ class SEvalOracle:
         return list(getattr(self, "heads_", {}))
 
     # -- items -> strings -> embeddings ------------------------------------------------------------
-    def strings(self, items: Sequence[Any], example_input: Any = None, progress: bool | None = None) -> list[str]:
-        """The SEval string of every item (specs' strings are cached on disk)."""
+    def strings(self, items: Sequence[Any], example_input: Any = None, progress: bool | None = None, *,
+                example_inputs: Any = None) -> list[str]:
+        """The SEval string of every item (specs' strings are cached on disk).
+
+        Modules are traced on ``example_input`` (or ``example_inputs``, the same): what their forward takes, a
+        tensor, a tuple of positional arguments or a dict (see :func:`~clue_plugins.networks.network_string`).
+        """
         from clue_plugins.networks.strings import network_string, spec_strings
 
+        example_input = _example(example_input, example_inputs)
         items = list(items)
         out: list[str | None] = [None] * len(items)
         spec_pos: list[int] = []
@@ -129,8 +156,10 @@ class SEvalOracle:
                 out[i] = s
         return out  # type: ignore[return-value]
 
-    def embed(self, items: Sequence[Any], example_input: Any = None, progress: bool | None = None) -> np.ndarray:
+    def embed(self, items: Sequence[Any], example_input: Any = None, progress: bool | None = None, *,
+              example_inputs: Any = None) -> np.ndarray:
         """(n, dim) text embeddings of the items' strings (cached on disk)."""
+        example_input = _example(example_input, example_inputs)
         items = list(items)
         if not items:
             raise ValueError("no networks given")
@@ -151,17 +180,19 @@ class SEvalOracle:
 
     # -- training -----------------------------------------------------------------------------------
     def fit(self, items: Sequence[Any], targets: Mapping[str, Sequence[float]], example_input: Any = None,
-            progress: bool | None = None) -> "SEvalOracle":
+            progress: bool | None = None, *, example_inputs: Any = None) -> "SEvalOracle":
         """Train one head per metric on the same networks; replaces every head this oracle had.
 
         ``targets`` maps metric names to one value per item; NaN marks a network without that metric.
         """
+        example_input = _example(example_input, example_inputs)
         items = list(items)
         if not isinstance(targets, Mapping) or not targets:
             raise ValueError("targets must be a non-empty mapping {metric name: values}")
         for name, values in targets.items():
             if len(values) != len(items):
                 raise ValueError(f"metric {name!r} has {len(values)} values but {len(items)} networks were given")
+            output_range(name, _label_array(name, values), self._cfg().accuracy_unit)  # before any network is traced
         inputs = self._inputs(items, example_input, progress)
         self.heads_ = {}
         for name, values in targets.items():
@@ -169,11 +200,14 @@ class SEvalOracle:
         return self
 
     def add_metric(self, name: str, items: Sequence[Any], values: Sequence[float], example_input: Any = None,
-                   replace: bool = False, features: str | None = None) -> "SEvalOracle":
+                   replace: bool = False, features: str | None = None, unit: str | None = None, *,
+                   example_inputs: Any = None) -> "SEvalOracle":
         """Attach a head for a new metric (a new device, say) trained on its own measured networks.
 
-        ``features`` overrides the oracle's ``features`` setting for this head (see the module doc).
+        ``features`` overrides the oracle's ``features`` setting for this head (see the module doc), ``unit``
+        its ``accuracy_unit`` (for an ``accuracy*`` metric: ``"auto"``, ``"percent"`` or ``"fraction"``).
         """
+        example_input = _example(example_input, example_inputs)
         items = list(items)
         if len(values) != len(items):
             raise ValueError(f"metric {name!r} has {len(values)} values but {len(items)} networks were given")
@@ -183,21 +217,29 @@ class SEvalOracle:
             self.heads_ = {}
         if features is not None and features not in FEATURES:
             raise ValueError(f"features must be one of {FEATURES}, got {features!r}")
-        self._fit_head(name, self._inputs(items, example_input, None), values, features)
+        if unit is not None and unit not in _UNITS:
+            raise ConfigError(f"unit must be one of {', '.join(_UNITS)}, got {shown(unit)}")
+        values = _label_array(name, values)
+        output_range(name, values, unit or self._cfg().accuracy_unit)  # refuse bad labels before tracing networks
+        self._fit_head(name, self._inputs(items, example_input, None), values, features, unit)
         return self
 
-    def _fit_head(self, name: str, inputs: "_Inputs", values: Sequence[float], features: str | None = None) -> None:
-        y = np.asarray(values, dtype=np.float64)
+    def _fit_head(self, name: str, inputs: "_Inputs", values: Sequence[float], features: str | None = None,
+                  unit: str | None = None) -> None:
+        y = _label_array(name, values)
         keep = np.isfinite(y)
         if keep.sum() < 2:
             raise ValueError(f"metric {name!r} needs at least 2 finite values, got {int(keep.sum())}")
         y = y[keep]
+        cfg = self._cfg()
+        clip = output_range(name, y, unit or cfg.accuracy_unit)
         lo, hi = float(y.min()), float(y.max())
         span = hi - lo if hi > lo else 1.0
         ys = ((y - lo) / span).astype(np.float32)  # min-max scaled, as the authors trained
-        cfg = self._cfg()
         features = resolve_features(name, features or cfg.features)
         head: dict[str, Any] = {"lo": lo, "span": span, "kind": cfg.head, "features": features, "n_train": int(keep.sum())}
+        if clip is not None:
+            head["clip"] = clip
         if features in ("tokens", "tokens+embedding"):
             vocab = sorted(set().union(*(c for c, k in zip(inputs.counts, keep) if k)))
             C = inputs.count_matrix(vocab)[0][keep]
@@ -208,7 +250,7 @@ class SEvalOracle:
             X = inputs.embedding[keep]
             mean, sd = X.mean(axis=0), X.std(axis=0) + 1e-6
             Xs = ((X - mean) / sd).astype(np.float32)
-            head.update(mean=mean.astype(np.float32), sd=sd.astype(np.float32))
+            head.update(mean=mean.astype(np.float32), sd=sd.astype(np.float32), **_ood_reference(X, mean))
             if cfg.head in ("ridge", "ensemble"):
                 head["weights"] = _ridge(Xs, ys)
             if cfg.head in ("mlp", "ensemble"):
@@ -217,8 +259,12 @@ class SEvalOracle:
 
     # -- inference ----------------------------------------------------------------------------------
     def predict(self, items: Sequence[Any], metrics: Sequence[str] | None = None, example_input: Any = None,
-                progress: bool | None = None) -> dict[str, np.ndarray]:
-        """Predicted values per metric (in the units the metric was trained in)."""
+                progress: bool | None = None, *, example_inputs: Any = None) -> dict[str, np.ndarray]:
+        """Predicted values per metric (in the units the metric was trained in; accuracies clipped to their range).
+
+        Warns (once per call) when networks are far outside the networks a head was trained on (module doc).
+        """
+        example_input = _example(example_input, example_inputs)
         if not getattr(self, "heads_", None):
             raise NotFittedError("this SEvalOracle has no heads yet: call fit(items, {metric: values}) or SEvalOracle.load(path)")
         wanted = list(self.heads_) if metrics is None else [metrics] if isinstance(metrics, str) else list(metrics)
@@ -227,7 +273,39 @@ class SEvalOracle:
                 raise ClueError(f"unknown metric {m!r}; this oracle predicts {', '.join(self.heads_)}. "
                                 "Attach it with add_metric(name, networks, values)")
         inputs = self._inputs(items, example_input, progress)
-        return {m: self._predict_head(m, self.heads_[m], inputs) for m in wanted}
+        out = {m: self._predict_head(m, self.heads_[m], inputs) for m in wanted}
+        self._warn_far(wanted, inputs)
+        return out
+
+    def distances(self, items: Sequence[Any], metric: str, example_input: Any = None,
+                  progress: bool | None = None, *, example_inputs: Any = None) -> np.ndarray:
+        """How far each network lies outside the networks the ``metric`` head was trained on: its embedding's
+        distance off the training embeddings' principal directions, in units of their RMS spread (NaN where the
+        head reads no embedding, or was saved without this reference). Above ``OOD_LIMIT``, predict warns."""
+        example_input = _example(example_input, example_inputs)
+        if metric not in getattr(self, "heads_", {}):
+            raise ClueError(f"unknown metric {metric!r}; this oracle predicts "
+                            f"{', '.join(self.metrics) or 'nothing yet'}")
+        inputs = self._inputs(items, example_input, progress)
+        d = _ood_distance(self.heads_[metric], inputs)
+        return np.full(len(inputs), np.nan) if d is None else d
+
+    def _warn_far(self, metrics: Sequence[str], inputs: "_Inputs") -> None:
+        far: dict[str, np.ndarray] = {}
+        for m in metrics:
+            d = _ood_distance(self.heads_[m], inputs)
+            if d is not None and (d > OOD_LIMIT).any():
+                far[m] = d
+        if not far:
+            return
+        worst = np.max(list(far.values()), axis=0)
+        hit = worst > OOD_LIMIT
+        names = ", ".join(repr(m) for m in far)
+        warnings.warn(
+            f"{int(hit.sum())} of {len(hit)} networks are far outside the networks the {names} head(s) were trained on "
+            f"(text embedding up to {worst.max():.1f}x the training networks' spread off every direction they vary in; "
+            f"limit {OOD_LIMIT}): those predictions are extrapolations. Fit the heads on networks like them "
+            "(fit or add_metric), or check oracle.distances(networks, metric)", UserWarning, stacklevel=3)
 
     @staticmethod
     def _predict_head(name: str, head: dict, inputs: "_Inputs") -> np.ndarray:
@@ -255,7 +333,11 @@ class SEvalOracle:
                     emb.append(head["net"](torch.from_numpy(Xs)).squeeze(1).numpy())
             parts.append(np.mean(emb, axis=0))  # the ensemble averages ridge and MLP on the min-max scale
         ys = np.mean(parts, axis=0)
-        return ys.astype(np.float64) * head["span"] + head["lo"]
+        out = ys.astype(np.float64) * head["span"] + head["lo"]
+        clip = head.get("clip")
+        if clip is not None:  # an accuracy above 100 % or a negative latency is never a prediction
+            out = np.clip(out, clip[0], np.inf if clip[1] is None else clip[1])
+        return out
 
     # -- persistence --------------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
@@ -265,7 +347,7 @@ class SEvalOracle:
         if not getattr(self, "heads_", None):
             raise NotFittedError("nothing to save: this SEvalOracle has no heads yet")
         meta = {"format": FORMAT, "config": asdict(self._cfg()),
-                "heads": {m: {k: h[k] for k in ("lo", "span", "kind", "features", "n_train", "vocab") if k in h}
+                "heads": {m: {k: h[k] for k in _META if k in h}
                           for m, h in self.heads_.items()}}
         tensors = {}
         for m, h in self.heads_.items():
@@ -277,21 +359,132 @@ class SEvalOracle:
     @classmethod
     def load(cls, path: str | Path) -> "SEvalOracle":
         meta, tensors = load_model_dir(path, "oracle.json", "heads.pt", FORMAT, "an SEval oracle")
-        self = cls(**meta["config"])
-        cfg = self._cfg()
+        config, heads = meta.get("config"), meta.get("heads")
+        if not isinstance(config, dict) or not isinstance(heads, dict) or not isinstance(tensors, dict):
+            raise DataIntegrityError(f"{path}: oracle.json lacks its config or heads, or heads.pt its tensors; "
+                                     "the saved SEval oracle is damaged: save it again")
+        try:
+            self = cls(**config)
+            cfg = self._cfg()
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{path}/oracle.json has a config this version cannot use ({exc}); "
+                              "fix or remove that option, or save the oracle again") from None
         self.heads_ = {}
-        for m, info in meta["heads"].items():
-            t = tensors[m]
-            head = {"features": "embedding", **info, **{k: t[k].numpy() for k in _ARRAYS if k in t}}
-            if "state" in t:
-                net = _mlp(len(head["mean"]), cfg.hidden)
-                net.load_state_dict(t["state"])
-                head["net"] = net.eval()
-            self.heads_[m] = head
+        for m, info in heads.items():
+            try:
+                self.heads_[m] = _load_head(m, info, tensors[m], cfg)
+            except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
+                raise DataIntegrityError(f"{path}: the saved head {shown(m)} is damaged ({type(exc).__name__}: "
+                                         f"{str(exc)[:200]}); save the oracle again") from None
         return self
 
 
-_ARRAYS = ("mean", "sd", "weights", "tmean", "tsd", "tweights")
+def _load_head(name: str, info: dict, t: dict, cfg: SEvalConfig) -> dict:
+    head = {"features": "embedding", **info, **{k: t[k].numpy() for k in _ARRAYS if k in t}}
+    if not all(isinstance(head.get(k), (int, float)) for k in ("lo", "span")):
+        raise ValueError("lo and span must be numbers")
+    if head["features"] not in FEATURES[1:]:
+        raise ValueError(f"features {shown(head['features'])} is not one of {FEATURES[1:]}")
+    if "tweights" not in head and not ("mean" in head and ("weights" in head or "state" in t)):
+        raise ValueError("it has no weights")
+    if "clip" not in head:  # saved before outputs were clipped: the range of the labels it was trained on
+        head["clip"] = _legacy_range(name, head)
+    clip = head["clip"]
+    if clip is None:
+        del head["clip"]
+    elif not (isinstance(clip, list) and len(clip) == 2 and isinstance(clip[0], (int, float))
+              and (clip[1] is None or isinstance(clip[1], (int, float)))):
+        raise ValueError(f"clip must be [low, high or null], got {shown(clip)}")
+    if "ood_basis" in head or "ood_scale" in head:
+        basis, scale = head.get("ood_basis"), head.get("ood_scale")
+        if (basis is None or "mean" not in head or basis.ndim != 2 or basis.shape[1] != len(head["mean"])
+                or not isinstance(scale, (int, float)) or not scale > 0):
+            raise ValueError("ood_basis / ood_scale do not match the head's embedding")
+    if "state" in t:
+        net = _mlp(len(head["mean"]), cfg.hidden)
+        net.load_state_dict(t["state"])
+        head["net"] = net.eval()
+    return head
+
+
+_ARRAYS = ("mean", "sd", "weights", "tmean", "tsd", "tweights", "ood_basis")
+_META = ("lo", "span", "kind", "features", "n_train", "vocab", "clip", "ood_scale")
+_UNITS = ("auto", "percent", "fraction")
+
+
+def _example(example_input: Any, example_inputs: Any) -> Any:
+    if example_input is not None and example_inputs is not None:
+        raise ConfigError("pass example_inputs= or its older name example_input=, not both")
+    return example_inputs if example_inputs is not None else example_input
+
+
+def is_accuracy(metric: str) -> bool:
+    """Whether ``metric`` is an accuracy (its name starts with ``accuracy``, as ``accuracy.cifar10``)."""
+    return metric.lower().startswith("accuracy")
+
+
+def output_range(metric: str, labels: np.ndarray, unit: str = "auto") -> list[float | None] | None:
+    """``[low, high]`` that predictions of ``metric`` are clipped to (``None``: no bound), given its labels.
+
+    Accuracies: ``[0, 100]`` for percent labels and ``[0, 1]`` for fractions, the unit read by
+    :func:`~clue_plugins.predictors.features.to_fraction` (which refuses labels mixing the two; ``unit`` says
+    it outright). Latency, memory and energy: ``[0, None]`` when every label is non-negative. Else ``None``.
+    """
+    y = labels[np.isfinite(labels)]
+    if is_accuracy(metric):
+        from clue_plugins.predictors.features import to_fraction
+
+        try:
+            _, scale = to_fraction(y, unit=unit)
+        except ValueError as exc:  # ConfigError included: say which metric
+            raise ConfigError(f"metric {metric!r}: {exc}") from None
+        return [0.0, float(scale)]
+    if metric.split(".")[0].lower() in ADDITIVE_KINDS and len(y) and (y >= 0).all():
+        return [0.0, None]
+    return None
+
+
+def _legacy_range(metric: str, head: dict) -> list[float | None] | None:
+    """The output range of a head saved without one (its labels spanned ``lo`` .. ``lo + span``)."""
+    lo, hi = float(head["lo"]), float(head["lo"]) + float(head["span"])
+    if is_accuracy(metric) and 0 <= lo and hi <= 100:
+        return [0.0, 100.0 if hi > 1 else 1.0]
+    if metric.split(".")[0].lower() in ADDITIVE_KINDS and lo >= 0:
+        return [0.0, None]
+    return None
+
+
+def _label_array(metric: str, values: Sequence[float]) -> np.ndarray:
+    try:
+        y = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ConfigError(f"metric {metric!r}: values must be numbers, got {shown(values)}") from None
+    if y.ndim != 1:
+        raise ConfigError(f"metric {metric!r}: values must be one number per network, got an array of shape {y.shape}")
+    return y
+
+
+def _ood_reference(X: np.ndarray, mean: np.ndarray) -> dict[str, Any]:
+    """What an embedding head keeps of its training embeddings to tell far networks: the principal directions
+    holding ``OOD_VARIANCE`` of their variance, and their RMS distance from the mean (the unit of distance)."""
+    D = (X - mean).astype(np.float64)
+    scale = float(np.sqrt((D ** 2).sum(axis=1).mean()))
+    if not np.isfinite(scale) or scale <= 1e-8:  # identical training embeddings: no spread to measure against
+        return {}
+    _, s, vt = np.linalg.svd(D, full_matrices=False)
+    share = np.cumsum(s ** 2) / (s ** 2).sum()
+    k = min(int(np.searchsorted(share, OOD_VARIANCE - 1e-9)) + 1, len(s), _OOD_MAX_DIRECTIONS)
+    return {"ood_basis": vt[:k].astype(np.float32), "ood_scale": scale}
+
+
+def _ood_distance(head: dict, inputs: "_Inputs") -> np.ndarray | None:
+    """Each network's distance off the head's training directions, in training spreads (None: no reference)."""
+    if "ood_basis" not in head or "ood_scale" not in head or "mean" not in head:
+        return None  # a token-only head, or one saved before this check existed
+    D = inputs.embedding.astype(np.float64) - head["mean"]
+    V = head["ood_basis"].astype(np.float64)
+    R = D - (D @ V.T) @ V
+    return np.linalg.norm(R, axis=1) / float(head["ood_scale"])
 
 
 def resolve_features(metric: str, features: str) -> str:
@@ -307,6 +500,9 @@ class _Inputs:
 
     def __init__(self, oracle: SEvalOracle, strings: list[str], progress: bool | None) -> None:
         self._oracle, self._strings, self._progress = oracle, strings, progress
+
+    def __len__(self) -> int:
+        return len(self._strings)
 
     @cached_property
     def counts(self) -> list[Counter]:

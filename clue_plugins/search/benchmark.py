@@ -34,6 +34,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from clue_plugins._io import append_jsonl, read_jsonl
 from clue_plugins.errors import ClueError
 
 DATASETS: dict[str, dict[str, Any]] = {
@@ -45,7 +46,7 @@ STRATEGIES: tuple[str, ...] = ("random", "re", "freerea", "freerea+clue", "clue-
 HW_STRATEGIES: tuple[str, ...] = ("re", "clue-evo", "freerea")
 QUERY_BUDGETS: tuple[int, ...] = (60, 90, 130, 200)
 DEVICES: tuple[str, ...] = ("eyeriss", "fpga", "pixel3", "raspi4")
-#: Published reference points (METHODS.md sections 3 and 5): best NB201 test accuracy found.
+#: Published reference points (the CLUE-NAS paper's table 7 and the FreeREA paper): best NB201 test accuracy found.
 PUBLISHED = {
     "CLUE-NAS evolution, 60 queries (paper)": {"cifar10": 94.37},
     "CLUE-NAS random 100 + top 30 (paper)": {"cifar10": 94.18},
@@ -268,6 +269,16 @@ def _tasks(settings: BenchSettings) -> tuple[list[dict], list[dict]]:
     return main, hw
 
 
+_WHAT = "search-bench results file"
+_REQUIRED = ("task", "strategy", "seed")
+
+
+def read_rows(path: str | Path) -> list[dict]:
+    """The result rows of ``rows.jsonl``: a cut last row (a run killed while writing it) is dropped with a
+    warning and run again on resume; a damaged row elsewhere is a :class:`DataIntegrityError` naming the line."""
+    return read_jsonl(path, _WHAT, _REQUIRED)
+
+
 def _task_id(task: dict) -> str:
     return json.dumps({k: v for k, v in task.items() if k != "settings"}, sort_keys=True)
 
@@ -284,15 +295,10 @@ def run_benchmark(settings: BenchSettings, out_dir: str | Path, progress: bool =
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rows_path = out / "rows.jsonl"
-    done: dict[str, dict] = {}
-    if rows_path.exists():
-        for line in rows_path.read_text().splitlines():
-            if line.strip():
-                row = json.loads(line)
-                done[row["task"]] = row
+    done: dict[str, dict] = {row["task"]: row for row in read_rows(rows_path)}
     main, hw = _tasks(settings)
     todo = [(run_task, t) for t in main if _task_id(t) not in done] + [(run_hw_task, t) for t in hw if _task_id(t) not in done]
-    with open(rows_path, "a") as fh, tqdm(total=len(todo), disable=not progress, desc="searches") as bar:
+    with append_jsonl(rows_path, _WHAT, _REQUIRED) as fh, tqdm(total=len(todo), disable=not progress, desc="searches") as bar:
         for task, row in zip((t for _, t in todo), imap(_run, todo, workers=settings.workers)):
             row["task"], row["settings"] = _task_id(task), task["settings"]
             fh.write(json.dumps(row) + "\n")
@@ -312,7 +318,7 @@ def report_existing(out_dir: str | Path, seeds: int | None = None, hw_seeds: int
     path = Path(out_dir) / "rows.jsonl"
     if not path.exists():
         raise ClueError(f"no benchmark rows in {path}; run clue-nas search-bench --out {out_dir} first")
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = read_rows(path)
     rows = [r for r in rows if (seeds if "dataset" in r else hw_seeds) is None
             or r["seed"] < (seeds if "dataset" in r else hw_seeds)]
     if not rows:

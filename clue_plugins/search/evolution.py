@@ -6,7 +6,7 @@ dicts of the current candidates to the floats the tournament compares. Hardware 
 fitness (:class:`~clue_plugins.objectives.Objective`): infeasible cells always lose to feasible ones,
 inside the search rather than filtered after it.
 
-One step (FreeREA, METHODS section 5): a tournament of ``tournament_size`` from the population, its best
+One step (FreeREA: Cavagnero et al., "FreeREA: Training-Free Evolution-based Architecture Search", WACV 2023): a tournament of ``tournament_size`` from the population, its best
 two each mutated once plus one uniform crossover of them; the children join; the oldest member leaves;
 the population keeps its best ``population_size`` by fitness. The answer is the best of the whole history.
 """

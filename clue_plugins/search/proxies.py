@@ -229,18 +229,17 @@ class ProxyScorer:
             self._cache = EmbeddingCache(self.identity, root=cache_root or cache_dir() / "proxies")
 
     def score_one(self, spec: ArchSpec) -> dict[str, float]:
-        import torch
-
+        from clue_plugins._state import seeded_torch
         from clue_plugins.networks import build_network
 
         t0 = time.perf_counter()
         values = {"logsynflow": 0.0, "naswot": 0.0}
         for r in range(self.repeats):
-            torch.manual_seed(self.seed * 1000 + r)
-            net = build_network(spec, num_classes=self.num_classes)
-            _init(net)
-            values["logsynflow"] += logsynflow(net, tuple(self.images.shape)) / self.repeats
-            values["naswot"] += naswot(net, self.images) / self.repeats
+            with seeded_torch(self.seed * 1000 + r):
+                net = build_network(spec, num_classes=self.num_classes)
+                _init(net)
+                values["logsynflow"] += logsynflow(net, tuple(self.images.shape)) / self.repeats
+                values["naswot"] += naswot(net, self.images) / self.repeats
         return {**values, "skip_reach": skip_reach(spec), "proxy_s": time.perf_counter() - t0}
 
     def __call__(self, specs: Sequence[ArchSpec]) -> list[dict[str, float]]:

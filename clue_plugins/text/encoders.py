@@ -54,20 +54,22 @@ class TextEncoder:
         if missing:
             unique = list(dict.fromkeys(texts[i] for i in missing))
             show = progress if progress is not None else len(unique) > 4 * self.batch_size
-            vectors = self._embed_batched(unique, show)
-            if store is not None:
-                store.put_many(unique, vectors)
+            vectors = self._embed_batched(unique, show, store)
             index = {t: k for k, t in enumerate(unique)}
             for i in missing:
                 out[i] = vectors[index[texts[i]]]
         return out
 
-    def _embed_batched(self, texts: list[str], progress: bool) -> np.ndarray:
+    def _embed_batched(self, texts: list[str], progress: bool, store: EmbeddingCache | None = None) -> np.ndarray:
         from tqdm import tqdm
 
         chunks = [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
-        parts = [self._embed(c) for c in tqdm(chunks, desc=f"embedding with {self.name}", disable=not progress, unit="batch")]
-        return np.concatenate(parts).astype(np.float32)
+        parts = []
+        for chunk in tqdm(chunks, desc=f"embedding with {self.name}", disable=not progress, unit="batch"):
+            parts.append(np.asarray(self._embed(chunk), dtype=np.float32))
+            if store is not None:
+                store.put_many(chunk, parts[-1])  # after every batch: an interrupted run keeps what it did
+        return np.concatenate(parts)
 
 
 class MiniLMEncoder(TextEncoder):
@@ -97,14 +99,17 @@ class MiniLMEncoder(TextEncoder):
 
     def _load(self):
         if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            try:
-                import torch
-                from sentence_transformers import SentenceTransformer
-            except ImportError:
-                raise missing_dependency("sentence-transformers") from None
-            device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
-            self._model = SentenceTransformer(self.model_path, device=device)
+            from clue_plugins._state import environment
+
+            # the model is a local folder: keep the hub offline while it loads, without changing the caller's environment
+            with environment(HF_HUB_OFFLINE="1"):
+                try:
+                    import torch
+                    from sentence_transformers import SentenceTransformer
+                except ImportError:
+                    raise missing_dependency("sentence-transformers") from None
+                device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+                self._model = SentenceTransformer(self.model_path, device=device)
             if device != "cpu":
                 self.batch_size = 256
         return self._model
@@ -238,13 +243,21 @@ def _file_digest(path: Path) -> str:
         return "missing"
     st = path.stat()
     memo = cache_dir() / "text" / "weights-digests.json"
-    table = json.loads(memo.read_text()) if memo.exists() else {}
+    try:
+        table = json.loads(memo.read_text(encoding="utf-8")) if memo.exists() else {}
+    except (OSError, ValueError):  # a damaged memo only costs one more hash
+        table = {}
+    if not isinstance(table, dict):
+        table = {}
     key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    if key not in table:
+    if not isinstance(table.get(key), str):
         h = hashlib.sha256()
         with open(path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
         table[key] = h.hexdigest()[:16]
-        write_json_atomic(memo, table)
+        try:
+            write_json_atomic(memo, table)  # a concurrent writer may win: its table lacks only this memo entry
+        except OSError:
+            pass
     return table[key]

@@ -121,3 +121,109 @@ def test_nni_nb201_database(tmp_path, nb201_table):
     assert len(table) == 10
     rows = [nb201_table.row_of(s) for s in table.specs]
     np.testing.assert_allclose(table.column("test_acc"), nb201_table.column("cifar100.test_acc")[rows])
+
+
+# -- data files are checked against their published sha256 ---------------------------------------------------
+def _data_with_changed_byte(src, dst, relpath):
+    """A data folder linking to the shared files, except a copy of ``relpath`` with one digit changed."""
+    for f in src.rglob("*"):
+        if f.is_file():
+            (dst / f.relative_to(src)).parent.mkdir(parents=True, exist_ok=True)
+            if f.relative_to(src).as_posix() != relpath:
+                (dst / f.relative_to(src)).symlink_to(f)
+    data = bytearray((src / relpath).read_bytes())
+    pos = data.index(b"94.37")  # the best CIFAR-10 accuracy: 94.37 -> 99.37
+    data[pos + 1] = ord("9")
+    (dst / relpath).write_bytes(bytes(data))
+    return dst
+
+
+def test_a_file_with_one_changed_byte_is_refused(tmp_path, monkeypatch, data_dir):
+    from clue_plugins.benchmarks.fetch import sha256_of
+    from clue_plugins.benchmarks.sources import FILES
+    from clue_plugins.errors import DataIntegrityError
+
+    rel = "nb201/nats_tss_test_accuracy_200ep.csv"
+    root = _data_with_changed_byte(data_dir, tmp_path / "data", rel)
+    monkeypatch.setenv("CLUE_DATA_DIR", str(root))
+    monkeypatch.setenv("CLUE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("CLUE_VERIFY_DATA", raising=False)
+    with pytest.raises(DataIntegrityError) as err:
+        benchmarks.load_nb201()
+    msg = str(err.value)
+    for part in (rel, str(root / rel), FILES[rel].sha256, sha256_of(root / rel), "clue-nas data fetch",
+                 "CLUE_VERIFY_DATA=0", "verify=False"):
+        assert part in msg
+    with pytest.raises(DataIntegrityError):
+        benchmarks.load("nb201")
+    # the user's own, changed file: an explicit opt-out loads it, by argument or environment
+    assert round(benchmarks.load_nb201(verify=False).best("cifar10.test_acc")[1], 2) == 99.37
+    monkeypatch.setenv("CLUE_VERIFY_DATA", "0")
+    assert round(benchmarks.load("nb201").best("cifar10.test_acc")[1], 2) == 99.37
+    monkeypatch.setenv("CLUE_VERIFY_DATA", "1")
+    with pytest.raises(DataIntegrityError):
+        benchmarks.load_nb201()
+
+
+def test_changed_json_files_are_refused_too(tmp_path, monkeypatch, data_dir):
+    from clue_plugins.errors import DataIntegrityError
+
+    root = tmp_path / "data"
+    for f in data_dir.rglob("*"):
+        if f.is_file():
+            (root / f.relative_to(data_dir)).parent.mkdir(parents=True, exist_ok=True)
+            (root / f.relative_to(data_dir)).symlink_to(f)
+    for rel in ("nb101/zc_nasbench101.json", "nb301/zc_nasbench301.json", "nb201/zc_nasbench201.json"):
+        (root / rel).unlink()
+        (root / rel).write_bytes((data_dir / rel).read_bytes() + b" ")
+    monkeypatch.setenv("CLUE_DATA_DIR", str(root))
+    monkeypatch.delenv("CLUE_VERIFY_DATA", raising=False)
+    for load, rel in ((benchmarks.load_nb101_zc, "nb101"), (benchmarks.load_nb301_zc, "nb301"),
+                      (benchmarks.load_nb201_zc, "nb201")):
+        with pytest.raises(DataIntegrityError, match=f"{rel}/zc_nasbench"):
+            load()
+        assert len(load(verify=False)) > 0
+
+
+def test_a_file_outside_the_data_folder_is_the_users_own(tmp_path, data_dir):
+    """Only registered files in the data folder have a published hash; a file elsewhere loads unchecked."""
+    mine = tmp_path / "my_nb101.json"
+    mine.write_bytes((data_dir / "nb101/zc_nasbench101.json").read_bytes() + b"\n")
+    assert len(benchmarks.load_nb101_zc(mine)) == 301
+
+
+def test_the_opt_out_variable_must_be_understood(monkeypatch, data_dir):
+    from clue_plugins.errors import ConfigError
+
+    monkeypatch.setenv("CLUE_VERIFY_DATA", "maybe")
+    with pytest.raises(ConfigError, match="CLUE_VERIFY_DATA='maybe'"):
+        benchmarks.load_nb101_zc()
+
+
+def test_each_file_is_hashed_once_per_process(monkeypatch, nb201_table):
+    """The sha256 that verifies a file is also the table cache's key, and a process hashes a file once."""
+    from clue_plugins.benchmarks import sources
+
+    hashed = []
+    real = sources.sha256_file
+
+    def spy(path):
+        before = len(sources._DIGESTS)
+        out = real(path)
+        hashed.extend([path] * (len(sources._DIGESTS) - before))
+        return out
+
+    monkeypatch.setattr(sources, "sha256_file", spy)
+    again = benchmarks.load_nb201()
+    assert hashed == []  # all hashed once, when the session's first load verified them
+    assert again.specs == nb201_table.specs
+
+
+def test_the_table_cache_gives_back_exactly_the_table(tmp_path, monkeypatch, data_dir):
+    monkeypatch.setenv("CLUE_CACHE_DIR", str(tmp_path))
+    built = benchmarks.load_nasbench_only108(data_dir / "nb101/nasbench_only108_sample30.pkl")
+    cached = benchmarks.load_nasbench_only108(data_dir / "nb101/nasbench_only108_sample30.pkl")
+    assert list((tmp_path / "benchmarks").glob("*.npz"))
+    assert cached.specs == built.specs and [s.key for s in cached.specs] == [s.key for s in built.specs]
+    assert cached.metrics.equals(built.metrics) and list(cached.metrics.dtypes) == list(built.metrics.dtypes)
+    assert (cached.space, cached.source, cached.notes) == (built.space, built.source, built.notes)

@@ -81,3 +81,16 @@ def test_recomputed_table_round_trips(tmp_path):
     table.save(tmp_path / "t.json")
     again = OpMetricTable.load(tmp_path / "t.json")
     np.testing.assert_array_equal(again.vector("conv_1x1"), table.vector("conv_1x1"))
+
+
+def test_damaged_op_metric_cache_entry_is_measured_again(tmp_path, monkeypatch):
+    from clue_plugins.ops.table import _measure_cached
+
+    monkeypatch.setenv("CLUE_CACHE_DIR", str(tmp_path))
+    settings = FAST
+    first = _measure_cached("conv_1x1", settings)
+    (entry,) = (tmp_path / "op_metrics").glob("conv_1x1-*.json")
+    entry.write_bytes(b"\xff\xfe garbage")
+    with pytest.warns(RuntimeWarning, match="damaged op-metric cache entry"):
+        again = _measure_cached("conv_1x1", settings)
+    assert again.flops == first.flops and again.params == first.params

@@ -83,3 +83,33 @@ def test_guided_search_with_a_latency_budget_answers_a_feasible_cell(nb201_table
     assert np.isnan(latency_only["accuracy"]) and latency_only["latency"] > 0
     with pytest.raises(ClueError, match="nothing to predict"):
         Surrogate(None, oracle)
+
+
+def test_resume_after_a_cut_last_row_and_refusal_of_a_damaged_middle_row(tmp_path, nb201_table):
+    """A run killed while writing a row leaves a cut last line: --resume drops it with a warning, runs that search
+    again and repairs the file. A damaged row elsewhere is an error naming the file and the line."""
+    import re
+
+    from clue_plugins.errors import DataIntegrityError
+
+    settings = BenchSettings(seeds=3, datasets=("cifar10",), strategies=("random",), max_queries=60, hw_seeds=0)
+    run_benchmark(settings, tmp_path, progress=False)
+    path = tmp_path / "rows.jsonl"
+    rows = path.read_text().splitlines()
+    assert len(rows) == 3
+    path.write_text("\n".join(rows[:2]) + "\n" + rows[2][: len(rows[2]) // 2])  # killed mid-write
+    with pytest.warns(RuntimeWarning, match=r"rows.jsonl: dropped 1 unreadable line\(s\) \(line 3"):
+        summary = run_benchmark(settings, tmp_path, progress=False)
+    assert summary["lines"]["random @ 60"]["datasets"]["cifar10"]["n"] == 3
+    repaired = path.read_text().splitlines()
+    assert len(repaired) == 3 and repaired[:2] == rows[:2]
+    assert [json.loads(r)["best"] for r in repaired] == [json.loads(r)["best"] for r in rows]  # same seeds, same result
+    # a last row without its newline (cut just before it) is kept, and the next row starts on a line of its own
+    path.write_text("\n".join(rows[:2]))
+    run_benchmark(settings, tmp_path, progress=False)
+    assert [json.loads(r)["seed"] for r in path.read_text().splitlines()] == [0, 1, 2]
+    path.write_text(rows[0] + "\n" + rows[1][:40] + "\n" + rows[2] + "\n")
+    for call in (lambda: run_benchmark(settings, tmp_path, progress=False), lambda: report_existing(tmp_path)):
+        with pytest.raises(DataIntegrityError, match=rf"{re.escape(str(path))}, line 2: not a JSON row .* correct or delete line 2"):
+            call()
+    assert path.read_text().splitlines()[2] == rows[2]  # nothing was rewritten

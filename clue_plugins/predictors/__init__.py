@@ -1,0 +1,1 @@
+"""Predictors as scikit-learn-style estimators: CLUE-NAS, the SEval-NAS oracle, and the baselines."""
