@@ -15,7 +15,7 @@ import numpy as np
 
 from adapters._literal import literal
 from clue_plugins.errors import GenotypeError, UnknownNameError, shown
-from clue_plugins.spec import SPACES, ArchSpec
+from clue_plugins.spec import ArchSpec
 
 #: The longest genotype string :func:`to_spec` reads (an ArchSpec dict written by ``clue-nas encode
 #: --vectors`` is about 10,000 characters); longer strings are refused before any parsing.
@@ -27,20 +27,25 @@ _SUPPORTED = (
     "NNI sample dict, ArchSpec dict, NASLib graph"
 )
 
-#: ``space`` spellings to_spec understands: ours, NASLib's ss_type and NNI's model-space names.
-_SPACE_ALIASES = {
-    **{s: s for s in SPACES},
-    "nasbench101": "nb101", "nasbench201": "nb201", "nasbench301": "nb301",
-    "NasBench101": "nb101", "NasBench201": "nb201", "DARTS": "nb301", "darts": "nb301",
-}
-
-
 def _space_arg(space: Any) -> str | None:
+    """Our name of a ``space`` spelling: ours, an alias, NASLib's ss_type or NNI's model-space name."""
+    from clue_plugins.spaces.registry import get_space, space_names
+
     if space is None:
         return None
-    if isinstance(space, str) and space in _SPACE_ALIASES:
-        return _SPACE_ALIASES[space]
-    raise UnknownNameError(f"unknown space {shown(space)} for to_spec; known spaces: {', '.join(SPACES)}")
+    if isinstance(space, str):
+        try:
+            return get_space(space).name
+        except UnknownNameError:
+            pass
+    raise UnknownNameError(f"unknown space {shown(space)} for to_spec; known spaces: {', '.join(space_names())}")
+
+
+def _registered_spaces() -> tuple:
+    """The descriptors of the spaces registered at run time (not built in): their forms go to their codecs."""
+    from clue_plugins.spaces.registry import is_builtin, spaces
+
+    return tuple(s for s in spaces() if not is_builtin(s.name))
 
 
 def _is_number(v: Any) -> bool:
@@ -70,6 +75,12 @@ def _parse_literal(text: str) -> Any:
             f"the genotype string {shown(text)} is not a Python or JSON literal (check brackets, quotes and commas); "
             + _SUPPORTED
         ) from None
+
+
+def is_builtin(space: str) -> bool:
+    from clue_plugins.spaces.registry import is_builtin as builtin
+
+    return builtin(space)
 
 
 def _from_string(text: str, space: str | None) -> ArchSpec:
@@ -130,17 +141,36 @@ def to_spec(genotype: Any, space: str | None = None) -> ArchSpec:
     NASLib NB201 op indices, NB101 ``{matrix, ops}`` spec or 56-int key, NB301 compact; an NNI
     sample dict of NasBench201/NasBench101/DARTS; a NASLib search-space graph object; and any of
     the tuple, list or dict forms written as a Python/JSON literal string. Tuples, lists and 1-D
-    arrays may hold numpy integers. ``space`` (``nb101``, ``nb201``, ``nb301``) settles ambiguous
-    forms such as integer tuples, and the result must be of that space.
+    arrays may hold numpy integers; and the forms of any space registered with
+    :func:`clue_plugins.spaces.register_space` (its descriptor's ``recognises``/``from_genotype``). ``space``
+    (``nb101``, ``nb201``, ``nb301``, a registered space, or any alias such as ``nasbench201``/``NasBench201``)
+    settles ambiguous forms such as integer tuples, and the result must be of that space.
 
     Malformed input raises a :class:`~clue_plugins.errors.ClueError` subclass
     (:class:`~clue_plugins.errors.GenotypeError` for genotypes) with a one-line message.
     """
     space = _space_arg(space)
-    spec = _to_spec(genotype, space)
+    if space is not None and not is_builtin(space):
+        spec = _to_registered(genotype, space)
+    else:
+        spec = _to_spec(genotype, space)
     if space is not None and spec.space != space:
         raise GenotypeError(f"this genotype is of space {spec.space!r}, but space={space!r} was asked for")
     return spec
+
+
+def _to_registered(genotype: Any, space: str) -> ArchSpec:
+    """A genotype of a space registered at run time: ArchSpecs and their dicts as always, else its own codec."""
+    from clue_plugins.spaces.registry import get_space
+
+    if isinstance(genotype, ArchSpec):
+        return genotype
+    if isinstance(genotype, Mapping) and "cells" in genotype and "space" in genotype:
+        return ArchSpec.from_dict(genotype)
+    if isinstance(genotype, str) and len(genotype) > MAX_STRING:
+        raise GenotypeError(f"the genotype string is {len(genotype):,} characters long, more than any genotype "
+                            f"({MAX_STRING:,} at most): {shown(genotype)}")
+    return get_space(space).from_genotype(genotype)
 
 
 def _to_spec(genotype: Any, space: str | None) -> ArchSpec:
@@ -148,9 +178,17 @@ def _to_spec(genotype: Any, space: str | None) -> ArchSpec:
 
     if isinstance(genotype, ArchSpec):
         return genotype
+    if isinstance(genotype, Mapping) and "cells" in genotype and "space" in genotype:
+        return ArchSpec.from_dict(genotype)
+    if space is None and not (isinstance(genotype, str) and len(genotype) > MAX_STRING):
+        for descriptor in _registered_spaces():  # a registered space's own forms, as its descriptor recognises them
+            try:
+                claimed = descriptor.recognises(genotype)
+            except Exception:  # noqa: BLE001  (a faulty recogniser of a plugin space must not break other forms)
+                claimed = False
+            if claimed:
+                return descriptor.from_genotype(genotype)
     if isinstance(genotype, Mapping):
-        if "cells" in genotype and "space" in genotype:
-            return ArchSpec.from_dict(genotype)
         if "matrix" in genotype and "ops" in genotype:
             return nb101.from_naslib_spec(genotype)
         if "module_adjacency" in genotype and "module_operations" in genotype:
@@ -172,7 +210,8 @@ def _to_spec(genotype: Any, space: str | None) -> ArchSpec:
 def check_spec(spec: ArchSpec) -> ArchSpec:
     """Refuse an ArchSpec of a built-in space that its adapter would not build (wrong cell structure, an op
     the space does not have, an unpruned NB101 cell, other cell names): such a spec would be predicted on
-    as if it were a benchmark architecture. Returns ``spec``; other spaces pass unchecked."""
+    as if it were a benchmark architecture. Returns ``spec``; other spaces pass unchecked here (their
+    descriptor's ``check`` is theirs: ``ArchSpec.from_dict`` calls it)."""
     from adapters import darts, nb101, nb201
 
     if spec.space == "nb201":

@@ -11,20 +11,23 @@ from typing import Any
 
 from adapters import darts, nb101, nb201
 from clue_plugins.errors import GenotypeError, shown
+from clue_plugins.spaces.registry import get_space, is_builtin, names_by
 from clue_plugins.spec import ArchSpec
 
-SS_TYPES = {"nasbench101": "nb101", "nasbench201": "nb201", "nasbench301": "nb301"}
-_SPACE_TO_SS = {v: k for k, v in SS_TYPES.items()}
+#: NASLib ``ss_type`` -> our space name, for every registered space that has a NASLib name (a live view of
+#: :mod:`clue_plugins.spaces`).
+SS_TYPES = names_by("naslib_name", "NASLib ss_type")
 
 
 def space_of(ss_type: str) -> str:
     """Our space name for a NASLib ``ss_type`` (``nasbench201`` -> ``nb201``)."""
-    if isinstance(ss_type, str) and ss_type in SS_TYPES.values():
+    table = dict(SS_TYPES)
+    if isinstance(ss_type, str) and ss_type in table.values():
         return ss_type
     try:
-        return SS_TYPES[ss_type]
+        return table[ss_type]
     except (KeyError, TypeError):
-        raise GenotypeError(f"unsupported NASLib ss_type {shown(ss_type)}; supported: {', '.join(SS_TYPES)}") from None
+        raise GenotypeError(f"unsupported NASLib ss_type {shown(ss_type)}; supported: {', '.join(table)}") from None
 
 
 def is_naslib_graph(obj: Any) -> bool:
@@ -36,9 +39,11 @@ def from_naslib(arch: Any, ss_type: str | None = None) -> ArchSpec:
     if ss_type is None:
         get_type = getattr(arch, "get_type", None)
         if get_type is None:
-            raise GenotypeError("pass ss_type ('nasbench101', 'nasbench201' or 'nasbench301') for this NASLib object")
+            raise GenotypeError(f"pass ss_type ({', '.join(map(repr, SS_TYPES))}) for this NASLib object")
         ss_type = get_type()
     space = space_of(ss_type)
+    if not is_builtin(space):
+        return get_space(space).from_naslib(arch)
     try:
         if space == "nb201":
             return nb201.from_op_indices(arch.get_op_indices())
@@ -57,10 +62,16 @@ def to_naslib(spec: ArchSpec, arch: Any) -> Any:
         arch.set_spec(nb101.to_naslib_spec(spec))
     elif spec.space == "nb301":
         arch.set_compact(darts.to_compact(spec))
+    elif spec.space in SS_TYPES.values():
+        return get_space(spec.space).to_naslib(spec, arch)
     else:
         raise GenotypeError(f"no NASLib search space for ArchSpec space {shown(spec.space)}")
     return arch
 
 
 def ss_type_of(spec: ArchSpec) -> str:
-    return _SPACE_TO_SS[spec.space]
+    """NASLib's ``ss_type`` of ``spec``'s space (``nb201`` -> ``nasbench201``)."""
+    name = next((ss for ss, space in SS_TYPES.items() if space == spec.space), None)
+    if name is None:
+        raise GenotypeError(f"no NASLib search space for ArchSpec space {shown(spec.space)}")
+    return name

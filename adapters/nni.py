@@ -19,10 +19,13 @@ import numpy as np
 
 from adapters import darts, nb101, nb201
 from clue_plugins.errors import GenotypeError, UnknownOpError, shown
+from clue_plugins.spaces.registry import get_space, is_builtin, names_by, spaces
 from clue_plugins.spec import ArchSpec, is_integer
 
 NB201_OPS = ("none", "skip_connect", "conv_1x1", "conv_3x3", "avg_pool_3x3")
-NNI_SPACES = {"NasBench201": "nb201", "NasBench101": "nb101", "DARTS": "nb301"}
+#: NNI model-space name -> our space name, for every registered space that has an NNI name (a live view of
+#: :mod:`clue_plugins.spaces`; ``clue_plugins.nni.evaluator.SPACES`` is this same object).
+NNI_SPACES = names_by("nni_name", "NNI model space")
 
 # Every pattern accepts an optional label prefix ("model/cell/0_1", "model/normal/op_2_0").
 _NB201_KEY = re.compile(r"^(?:(.+)/)?([0-9])_([0-9])$")
@@ -57,10 +60,14 @@ def detect_space(sample: Mapping[str, Any]) -> str:
     for space, pattern in (("nb301", _DARTS_KEY), ("nb101", _NB101_KEY), ("nb201", _NB201_KEY)):
         if all(isinstance(k, str) and pattern.match(k) for k in keys):
             return space
+    others = [s for s in spaces() if s.nni_name and not is_builtin(s.name)]
+    for descriptor in others:
+        if descriptor.is_nni_sample(sample):
+            return descriptor.name
     raise GenotypeError(
         f"sample keys {_keys_shown(keys)} match no supported NNI space; supported: NasBench201 "
         "('cell/0_1', ...), NasBench101 ('cell/num_nodes', 'cell/op1', 'cell/input1', ...), DARTS "
-        "('normal/op_2_0', 'normal/input_2_0', ...)"
+        "('normal/op_2_0', 'normal/input_2_0', ...)" + "".join(f", {s.nni_name}" for s in others)
     )
 
 
@@ -74,6 +81,8 @@ def from_sample(sample: Mapping[str, Any], space: str | None = None) -> ArchSpec
     if not isinstance(sample, Mapping) or not sample:
         raise GenotypeError(f"an NNI sample is a non-empty dict of label -> value, got {type(sample).__name__} {shown(sample)}")
     space = NNI_SPACES.get(space, space) if space else detect_space(sample)
+    if not is_builtin(space):
+        return get_space(space).from_nni(sample)
     if space == "nb201":
         return _nb201_from(sample)
     if space == "nb101":
@@ -127,6 +136,8 @@ def to_sample(spec: ArchSpec, prefix: str = "cell") -> dict[str, Any]:
                 out[f"{cell_name}/op_{node}_{slot}"] = op
                 out[f"{cell_name}/input_{node}_{slot}"] = [inp]
         return out
+    if spec.space in NNI_SPACES.values():
+        return get_space(spec.space).to_nni(spec, prefix)
     raise GenotypeError(f"no NNI model space for ArchSpec space {shown(spec.space)}")
 
 

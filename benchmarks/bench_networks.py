@@ -129,26 +129,30 @@ def check_strings(sample: int) -> dict:
 
 
 def markdown(res: dict) -> str:
-    lines = ["| check | result |", "|---|---|"]
+    from clue_plugins._tables import markdown_table
+
+    rows = []
     for ds, r in res["nb201"].items():
         if isinstance(r, dict):
-            lines.append(f"| NB201 {ds}: parameters, {r['cells_params_checked']} cells | worst {r['params_worst_abs_M']:.2e} M "
-                         f"({r['params_exact_to_1e-6']} exact) |")
-            lines.append(f"| NB201 {ds}: FLOPs, {r['cells_flops_checked']} cells | worst {r['flops_worst_abs_M']:.2e} M "
-                         f"(relative {r['flops_worst_rel']:.1e}) |")
+            rows.append([f"NB201 {ds}: parameters, {r['cells_params_checked']} cells",
+                         f"worst {r['params_worst_abs_M']:.2e} M ({r['params_exact_to_1e-6']} exact)"])
+            rows.append([f"NB201 {ds}: FLOPs, {r['cells_flops_checked']} cells",
+                         f"worst {r['flops_worst_abs_M']:.2e} M (relative {r['flops_worst_rel']:.1e})"])
     o = res["other"]
-    lines.append(f"| NB101: parameters of {o['nb101_records']} nasbench records | worst difference {o['nb101_worst_param_diff']} |")
-    lines.append(f"| DARTS-V2 (C=36, 20 cells) | {o['darts_v2_params_M']:.6f} M (published {o['darts_v2_published_M']}) |")
+    rows.append([f"NB101: parameters of {o['nb101_records']} nasbench records", f"worst difference {o['nb101_worst_param_diff']}"])
+    rows.append(["DARTS-V2 (C=36, 20 cells)", f"{o['darts_v2_params_M']:.6f} M (published {o['darts_v2_published_M']})"])
     m = res["memory"]
-    lines.append(f"| memory: meta accounting vs profiler, {len(m['cells'])} cells | worst relative difference {m['worst_rel_diff']:.4f}, "
-                 f"Kendall {m['kendall_meta_vs_profiler']:.3f}; median {m['meta_s_median']:.2f} s (meta) vs {m['profiler_s_median']:.2f} s (profiler) per cell |")
+    rows.append([f"memory: meta accounting vs profiler, {len(m['cells'])} cells",
+                 (f"worst relative difference {m['worst_rel_diff']:.4f}, Kendall {m['kendall_meta_vs_profiler']:.3f}; "
+                  f"median {m['meta_s_median']:.2f} s (meta) vs {m['profiler_s_median']:.2f} s (profiler) per cell")])
     s = res["strings"]
-    lines.append(f"| strings ({s['cells']} NB201 networks) | nodes {s['nodes']['min']}-{s['nodes']['max']} (median {s['nodes']['median']:.0f}); "
-                 f"MiniLM tokens median {s['model_tokens']['median']:.0f}; truncation at 256 keeps a median "
-                 f"{100 * s['fraction_kept_by_truncation_at_256_median']:.0f}% of the string; chunks median "
-                 f"{s['chunks_at_256_tokens']['median']:.0f} (256 tokens) / {s['chunks_at_16_tokens']['median']:.0f} (16 tokens); "
-                 f"{1000 * s['seconds_per_string_median']:.0f} ms per string |")
-    return "\n".join(lines) + "\n"
+    rows.append([f"strings ({s['cells']} NB201 networks)",
+                 (f"nodes {s['nodes']['min']}-{s['nodes']['max']} (median {s['nodes']['median']:.0f}); "
+                  f"MiniLM tokens median {s['model_tokens']['median']:.0f}; truncation at 256 keeps a median "
+                  f"{100 * s['fraction_kept_by_truncation_at_256_median']:.0f}% of the string; chunks median "
+                  f"{s['chunks_at_256_tokens']['median']:.0f} (256 tokens) / {s['chunks_at_16_tokens']['median']:.0f} (16 tokens); "
+                  f"{1000 * s['seconds_per_string_median']:.0f} ms per string")])
+    return markdown_table(["check", "result"], rows) + "\n"
 
 
 def main() -> int:

@@ -56,7 +56,7 @@ def seval_sections(root: Path) -> list[str]:
     """SEval-NAS: network checks, the oracle per metric vs FLOPs and the paper, the pooling ablation."""
     import json
 
-    from clue_plugins.evaluation.oracle import KEY_DEVICES, PAPER_TAU
+    from clue_plugins.experiments.oracle_eval import KEY_DEVICES, PAPER_TAU
 
     parts: list[str] = []
     oracle = root / "oracle" / "results.json"

@@ -110,11 +110,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from clue_plugins.evaluation.targets import load_target
 
     pairs = [tuple(p.split(":")) for p in args.cross_pairs] if args.cross_pairs else None
-    tasks = make_tasks(args.protocol, args.predictors, args.targets, args.budgets, args.seeds, args.cells, pairs)
-    if args.clip_weights:
-        import os
-
-        os.environ["CLUE_CLIP_WEIGHTS"] = args.clip_weights
+    tasks = make_tasks(args.protocol, args.predictors, args.targets, args.budgets, args.seeds, args.cells, pairs,
+                       clip_weights=args.clip_weights)
     # warm the shared caches (tables, text embeddings) once, before the workers start
     from clue_plugins.evaluation.registry import CLUE_VARIANTS, make_predictor
 
@@ -123,7 +120,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         target = load_target(name)
         for p in args.predictors:
             if p in CLUE_VARIANTS:
-                make_predictor(p, 0, cells=args.cells).embed_texts(target.specs, progress=True)
+                make_predictor(p, 0, cells=args.cells, clip_weights=args.clip_weights).embed_texts(target.specs, progress=True)
     print(f"{len(tasks)} tasks on {args.workers} worker(s)", file=sys.stderr)
     rows = run_tasks(tasks, workers=args.workers, rows_path=Path(args.out) / "rows.jsonl")
     command = "clue-nas " + " ".join(sys.argv[1:]) if args.command_line is None else args.command_line
@@ -200,7 +197,7 @@ def _cmd_text_encoders(args: argparse.Namespace) -> int:
     from clue_plugins.text.encoders import CLIPTextEncoder
 
     enc = CLIPTextEncoder(args.model, weights=None)
-    model = enc._load()  # raises MissingDataError with instructions when offline
+    model = enc.load_model()  # raises MissingDataError with instructions when offline
     dest = Path(args.output) if args.output else cache_dir() / "weights" / f"clip-{args.model}-openai.pt"
     with atomic_path(dest) as tmp:
         torch.save(model.state_dict(), tmp)
@@ -232,7 +229,7 @@ def _cmd_network_string(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate_oracle(args: argparse.Namespace) -> int:
-    from clue_plugins.evaluation.oracle import SPLIT, evaluate_oracle, write_oracle_report
+    from clue_plugins.experiments.oracle_eval import SPLIT, evaluate_oracle, write_oracle_report
 
     budgets = [b if b == SPLIT else int(b) for b in args.budgets]
     config = {"text_encoder": args.text_encoder, "features": args.features, "head": args.head, "pooling": args.pooling,
@@ -299,8 +296,8 @@ def _cmd_nni_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_search_bench(args: argparse.Namespace) -> int:
-    from clue_plugins.search.benchmark import BenchSettings, report_existing, run_benchmark
-    from clue_plugins.search.report import markdown
+    from clue_plugins.experiments.search_bench import BenchSettings, report_existing, run_benchmark
+    from clue_plugins.experiments.search_report import markdown
 
     if args.report_only:
         summary = report_existing(args.out, args.seeds, args.hw_seeds)
@@ -329,6 +326,7 @@ def _positive_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from clue_plugins.predictors.seval import FEATURES
+    from clue_plugins.spaces import nni_space_names, space_names  # read now: spaces registered before main() count
 
     p = argparse.ArgumentParser(prog="clue-nas", description="CLUE-NAS and SEval-NAS predictors for NAS frameworks")
     sub = p.add_subparsers(dest="command", required=True)
@@ -349,13 +347,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("encode", help="genotype(s) -> shared representation as JSON")
     e.add_argument("genotype", nargs="+", help="NB201 arch string, DARTS Genotype string, NASLib tuple/compact, ...")
-    e.add_argument("--space", choices=["nb101", "nb201", "nb301"], help="settles ambiguous integer forms")
+    e.add_argument("--space", choices=space_names(), help="settles ambiguous integer forms")
     e.add_argument("--vectors", action="store_true", help="include flow and op-metric vectors")
     e.add_argument("-o", "--output", help="write JSON here (atomically) instead of stdout")
     e.set_defaults(func=_cmd_encode)
 
-    s = sub.add_parser("summary", help="load benchmark data and summarise its representations")
-    s.add_argument("--spaces", nargs="+", default=["nb201", "nb101", "nb301"], choices=["nb101", "nb201", "nb301"])
+    s = sub.add_parser("summary", help="load benchmark data and summarize its representations")
+    s.add_argument("--spaces", nargs="+", default=["nb201", "nb101", "nb301"], choices=space_names())
     s.add_argument("--embed", action="store_true",
                    help="also embed every prompt with CLUE's text encoder, so later predictions read the disk cache")
     s.set_defaults(func=_cmd_summary)
@@ -387,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ms = sub.add_parser("measure", help="measure the training memory of every cell of a space (resumable)")
     ms.add_argument("what", choices=["memory"])
-    ms.add_argument("--space", default="nb201", choices=["nb101", "nb201", "nb301"])
+    ms.add_argument("--space", default="nb201", choices=space_names())
     ms.add_argument("--method", default="meta", choices=["meta", "profiler", "cuda"],
                     help="meta: torch accounting without arithmetic (any machine); cuda: max_memory_allocated on a GPU")
     ms.add_argument("--workers", type=_positive_int, default=2, help="parallel processes (cuda always uses one)")
@@ -397,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ns = sub.add_parser("network-string", help="the SEval string of a genotype's benchmark network")
     ns.add_argument("genotype", help="NB201 arch string, DARTS Genotype string, NB101 key, ...")
-    ns.add_argument("--space", choices=["nb101", "nb201", "nb301"])
+    ns.add_argument("--space", choices=space_names())
     ns.add_argument("--num-classes", type=_positive_int, default=10)
     ns.add_argument("--stats", action="store_true", help="also print parameters, FLOPs and node count (stderr)")
     ns.set_defaults(func=_cmd_network_string)
@@ -428,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     nn_ = sub.add_parser("nni-search", help="NNI NasExperiment (RegularizedEvolution / Random / TPE) scored by CLUE "
                          "and SEval predictions: accuracy, or accuracy under latency/memory budgets, or a trade-off")
-    nn_.add_argument("--space", default="NasBench201", choices=["NasBench201", "NasBench101", "DARTS"])
+    nn_.add_argument("--space", default="NasBench201", choices=nni_space_names())
     nn_.add_argument("--strategy", default="re", choices=["re", "random", "tpe"])
     nn_.add_argument("--trials", type=_positive_int, default=100)
     nn_.add_argument("--seed", type=int, default=0)
@@ -450,9 +448,9 @@ def build_parser() -> argparse.ArgumentParser:
     nn_.add_argument("--verbose", action="store_true", help="show NNI's per-trial log")
     nn_.set_defaults(func=_cmd_nni_search)
 
-    from clue_plugins.search.benchmark import DATASETS, DEVICES, STRATEGIES
+    from clue_plugins.experiments.search_bench import DATASETS, DEVICES, STRATEGIES
 
-    sb = sub.add_parser("search-bench", help="NB201 search benchmark: random, RE, FreeREA, FreeREA+CLUE, CLUE random "
+    sb = sub.add_parser("search-bench", help="NB201 search experiment: random, RE, FreeREA, FreeREA+CLUE, CLUE random "
                         "100+30, CLUE evolution 60/90 over seeds and datasets, and hardware-aware searches (resumable)")
     sb.add_argument("--out", default="docs/results/search", help="results folder (rows.jsonl is resumed)")
     sb.add_argument("--seeds", type=_positive_int, default=10)

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Mapping
 
-from clue_plugins.errors import ClueError
+from clue_plugins.errors import ConfigError, UnknownNameError
 
 KINDS = ("accuracy", "budget", "weighted")
 
@@ -37,15 +37,15 @@ class Objective:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ClueError(f"objective must be one of {', '.join(KINDS)}, got {self.kind!r}")
+            raise UnknownNameError(f"objective must be one of {', '.join(KINDS)}, got {self.kind!r}")
         if self.kind == "budget" and self.latency_budget is None and self.memory_budget is None:
-            raise ClueError("a 'budget' objective needs latency_budget and/or memory_budget")
+            raise ConfigError("a 'budget' objective needs latency_budget and/or memory_budget")
         for name in ("latency_budget", "memory_budget"):
             value = getattr(self, name)
             if value is not None and not value > 0:
-                raise ClueError(f"{name} must be > 0, got {value}")
+                raise ConfigError(f"{name} must be > 0, got {value}")
         if self.kind == "weighted" and not (self.latency_weight or self.memory_weight):
-            raise ClueError("a 'weighted' objective needs latency_weight and/or memory_weight")
+            raise ConfigError("a 'weighted' objective needs latency_weight and/or memory_weight")
 
     def needs(self) -> set[str]:
         """Metrics beyond accuracy this objective reads (the evaluator must be able to predict them)."""
@@ -68,7 +68,7 @@ class Objective:
             if m not in metrics or math.isnan(metrics[m]):
                 fix = ("an accuracy model (a fitted CLUEPredictor or SEval accuracy head)" if m == "accuracy"
                        else f"an SEval oracle with a {m} head")
-                raise ClueError(f"the objective needs {m!r} but it was not predicted; give the evaluator {fix}")
+                raise ConfigError(f"the objective needs {m!r} but it was not predicted; give the evaluator {fix}")
         acc = float(metrics["accuracy"])
         if self.kind == "accuracy":
             return acc

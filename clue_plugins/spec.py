@@ -28,33 +28,42 @@ from clue_plugins.errors import ConfigError, GenotypeError, UnknownNameError, Un
 from clue_plugins.graph import has_cycle_or_back_edge, live_nodes, wl_hash
 from clue_plugins.ops.vocabulary import CANONICAL_OPS, INPUT, OUTPUT, canonical_op
 
-#: Search spaces the package ships adapters and benchmarks for.
+#: The built-in search spaces: each has its descriptor in ``clue_plugins/spaces/<name>.py``. Every space the
+#: package knows, built-in or registered, is in :mod:`clue_plugins.spaces` (``space_names()``).
 SPACES: tuple[str, ...] = ("nb101", "nb201", "nb301")
 
 #: Paper's padded lengths (CLUE-NAS section 3.2).
 FLOW_LENGTH = 320
 OP_METRIC_LENGTH = 128
 
-#: Spaces added at run time with :func:`register_space`, each with its optional structure check.
-_REGISTERED_SPACES: dict[str, Callable[["ArchSpec"], Any] | None] = {}
-
 
 def register_space(name: str, check: Callable[["ArchSpec"], Any] | None = None) -> None:
-    """Make ``name`` a known space, so :meth:`ArchSpec.from_dict` accepts specs of it.
+    """Make ``name`` a known space with only a structure check, so :meth:`ArchSpec.from_dict` accepts specs of it.
 
     ``check(spec)``, if given, is called on every spec deserialised for this space and should raise
     :class:`GenotypeError` for a cell the space cannot hold. The built-in spaces cannot be replaced.
+    A whole space (codecs, network, search genes, benchmark) is one descriptor registered with
+    :func:`clue_plugins.spaces.register_space`; this is the short form of one with only ``check``.
     """
+    from clue_plugins.spaces.base import FunctionSpace
+    from clue_plugins.spaces.registry import register_space as register
+    from clue_plugins.spaces.registry import is_builtin, registered
+
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"a space name is a non-empty string, got {shown(name)}")
-    if name in SPACES:
-        raise ConfigError(f"space {name!r} is built in and cannot be registered again; pick another name")
-    _REGISTERED_SPACES[name] = check
+    if check is not None and not callable(check):
+        raise ConfigError(f"check must be a function of an ArchSpec, got {shown(check)}")
+    existing = registered(name)
+    if existing is not None and not isinstance(existing, FunctionSpace) and not is_builtin(name):
+        raise ConfigError(f"space {name!r} is registered with its descriptor {existing!r}; define check on it instead")
+    register(FunctionSpace(name, check), replace=True)
 
 
 def known_spaces() -> tuple[str, ...]:
     """Every space name :meth:`ArchSpec.from_dict` accepts: the built-in ones, then the registered ones."""
-    return SPACES + tuple(_REGISTERED_SPACES)
+    from clue_plugins.spaces.registry import space_names
+
+    return space_names()
 
 
 def check_space(name: object) -> str:
@@ -63,7 +72,7 @@ def check_space(name: object) -> str:
         return name
     raise UnknownNameError(
         f"unknown search space {shown(name)}; known spaces: {', '.join(known_spaces())} "
-        "(register a new one with clue_plugins.spec.register_space)"
+        "(register a new one with clue_plugins.spaces.register_space)"
     )
 
 
@@ -260,8 +269,8 @@ class ArchSpec:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "ArchSpec":
-        """Inverse of :meth:`to_dict`. Refuses unknown spaces (:class:`UnknownNameError`), cells a built-in
-        space cannot hold, and a ``key`` entry that does not match the cells (an edited or damaged dict).
+        """Inverse of :meth:`to_dict`. Refuses unknown spaces (:class:`UnknownNameError`), cells the space
+        cannot hold (its descriptor's ``check``), and a ``key`` entry that does not match the cells (an edited or damaged dict).
         Other entries (``prompt``, ``iso_key``, vectors, as ``clue-nas encode`` writes) are ignored."""
         expected = "expected {'space': str, 'cells': [{'ops': [...], 'adjacency': [[0/1...]...], 'name': str}, ...]}"
         if not isinstance(d, Mapping):
@@ -279,12 +288,9 @@ class ArchSpec:
                 raise GenotypeError(f"ArchSpec dict cell {i} must be a dict with 'ops' and 'adjacency', got {shown(c)}; {expected}")
             cells.append(Cell(c["ops"], c["adjacency"], c.get("name", "cell")))
         spec = cls(space, tuple(cells))
-        if space in SPACES:
-            from adapters import check_spec  # lazy: the adapters import this module
+        from clue_plugins.spaces.registry import get_space  # lazy: the descriptors import this module
 
-            check_spec(spec)
-        elif _REGISTERED_SPACES.get(space) is not None:
-            _REGISTERED_SPACES[space](spec)
+        get_space(space).check(spec)
         if "key" in d and not (isinstance(d["key"], str) and d["key"] == spec.key):
             raise GenotypeError(
                 f"ArchSpec dict has key {shown(d['key'])} but its cells give key {spec.key!r}: the dict was edited "

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from clue_plugins.errors import ClueError
+from clue_plugins.errors import ConfigError, NotFittedError, UnknownNameError, shown
 from clue_plugins.spec import ArchSpec
 
 
@@ -35,11 +35,11 @@ class Surrogate:
         if oracle is not None:
             missing = [m for m in (latency_metric, memory_metric) if m is not None and m not in oracle.metrics]
             if missing:
-                raise ClueError(f"the SEval oracle has no head for {missing}; it predicts {', '.join(oracle.metrics)}")
+                raise UnknownNameError(f"the SEval oracle has no head for {missing}; it predicts {', '.join(oracle.metrics)}")
         elif latency_metric or memory_metric:
-            raise ClueError("latency_metric/memory_metric need an oracle: pass oracle=<fitted SEvalOracle>")
+            raise ConfigError("latency_metric/memory_metric need an oracle: pass oracle=<fitted SEvalOracle>")
         if accuracy is None and not (latency_metric or memory_metric):
-            raise ClueError("the surrogate has nothing to predict: pass an accuracy model, or an oracle with "
+            raise ConfigError("the surrogate has nothing to predict: pass an accuracy model, or an oracle with "
                             "latency_metric=/memory_metric=")
         self._accuracy, self._to_percent = (None, 1.0) if accuracy is None else _accuracy_fn(accuracy, accuracy_metric)
         self._memo: dict[str, dict[str, float]] = {}
@@ -76,28 +76,33 @@ def _accuracy_fn(model: Any, metric: str) -> tuple[Callable[[list[ArchSpec]], np
     from clue_plugins.predictors.seval import SEvalOracle
 
     if isinstance(model, CLUEPredictor):
-        if not hasattr(model, "scale_"):
-            raise ClueError("the CLUEPredictor is not fitted: call fit(specs, accuracies) or CLUEPredictor.load(path)")
+        if not model.__sklearn_is_fitted__():
+            raise NotFittedError("the CLUEPredictor is not fitted: call fit(specs, accuracies) or CLUEPredictor.load(path)")
         return model.predict, 100.0 / model.scale_
     if isinstance(model, SEvalOracle):
         if metric not in model.metrics:
-            raise ClueError(f"the SEval oracle has no {metric!r} head; it predicts {', '.join(model.metrics) or 'nothing yet'}")
+            raise (UnknownNameError if model.metrics else NotFittedError)(f"the SEval oracle has no {metric!r} head; it predicts {', '.join(model.metrics) or 'nothing yet'}")
         head = model.heads_[metric]
         clip = head.get("clip")  # an accuracy head's output range: (0, 100) for percent labels, (0, 1) for fractions
         percent = clip[1] == 100 if clip and clip[1] is not None else head["lo"] + head["span"] > 1.0
         return (lambda specs: model.predict(specs, metric, progress=False)[metric]), (1.0 if percent else 100.0)
     if callable(getattr(model, "predict", None)):
         return model.predict, 1.0
-    raise ClueError(f"cannot predict accuracy with a {type(model).__name__}: pass a fitted CLUEPredictor or SEvalOracle")
+    raise ConfigError(f"cannot predict accuracy with a {type(model).__name__}: pass a fitted CLUEPredictor or SEvalOracle")
 
 
 def target_name(space: str, dataset: str = "cifar10") -> str:
-    """The evaluation target (:mod:`clue_plugins.evaluation.targets`) of a space and dataset."""
-    if space == "nb201":
-        return f"nb201-{'cifar10' if dataset in ('cifar10', 'cifar10-valid') else dataset}"
-    if dataset not in ("cifar10", None):
-        raise ClueError(f"{space} has CIFAR-10 labels only, got dataset {dataset!r}")
-    return space
+    """The evaluation target (:mod:`clue_plugins.evaluation.targets`) of a space and dataset, from the space
+    descriptor's ``targets`` (``cifar10-valid`` and None mean CIFAR-10)."""
+    from clue_plugins.spaces import get_space
+
+    descriptor = get_space(space)
+    wanted = "cifar10" if dataset in ("cifar10", "cifar10-valid", None) else dataset
+    for name, columns in descriptor.targets.items():
+        if columns.dataset == wanted:
+            return name
+    datasets = sorted({c.dataset for c in descriptor.targets.values()})
+    raise ConfigError(f"{descriptor.name} has labels for {', '.join(datasets) or 'no dataset'} only, got dataset {shown(dataset)}")
 
 
 def fit_accuracy_model(space: str, train_size: int, dataset: str = "cifar10", predictor: str = "clue", seed: int = 0,
@@ -107,10 +112,10 @@ def fit_accuracy_model(space: str, train_size: int, dataset: str = "cifar10", pr
     from clue_plugins.evaluation.targets import load_target
 
     if predictor not in ("clue", "seval"):
-        raise ClueError(f"predictor must be 'clue' or 'seval', got {predictor!r}")
+        raise ConfigError(f"predictor must be 'clue' or 'seval', got {shown(predictor)}")
     target = load_target(target_name(space, dataset))
     if not 2 <= train_size <= len(target.specs):
-        raise ClueError(f"train_size must be between 2 and {len(target.specs)}, got {train_size}")
+        raise ConfigError(f"train_size must be between 2 and {len(target.specs)}, got {shown(train_size)}")
     idx = np.random.default_rng(seed).choice(len(target.specs), size=train_size, replace=False)
     specs, y = [target.specs[i] for i in idx], target.y[idx]
     if predictor == "clue":
@@ -124,13 +129,13 @@ def fit_accuracy_model(space: str, train_size: int, dataset: str = "cifar10", pr
 
 def fit_hardware_oracle(metrics: Sequence[str], train_size: int, seed: int = 0, options: dict[str, Any] | None = None) -> Any:
     """SEval heads for NB201 ``latency.<device>`` / ``memory`` metrics, trained on ``train_size`` random cells."""
-    from clue_plugins.evaluation.oracle import oracle_metrics
+    from clue_plugins.evaluation.oracle_targets import oracle_metrics
     from clue_plugins.predictors.seval import SEvalOracle
 
     data = oracle_metrics()
     unknown = [m for m in metrics if m not in data.metrics]
     if unknown:
-        raise ClueError(f"unknown oracle metric(s) {unknown}; available: {', '.join(data.metrics)}")
+        raise UnknownNameError(f"unknown oracle metric(s) {unknown}; available: {', '.join(data.metrics)}")
     idx = np.random.default_rng(seed).choice(len(data.specs), size=train_size, replace=False)
     return SEvalOracle(seed=seed, **(options or {})).fit([data.specs[i] for i in idx],
                                                          {m: data.metrics[m][idx] for m in metrics}, progress=False)

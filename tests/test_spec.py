@@ -159,16 +159,18 @@ def test_from_dict_refuses_unknown_spaces_and_lists_the_known_ones():
         assert "\n" not in str(err.value)
 
 
-def test_registered_spaces_are_known_to_from_dict(monkeypatch):
+def test_registered_spaces_are_known_to_from_dict(request):
     from clue_plugins import spec as spec_mod
+    from clue_plugins.spaces import get_space, unregister_space
 
-    monkeypatch.setattr(spec_mod, "_REGISTERED_SPACES", {})
     d = {"space": "myspace", "cells": [chain(["input", "conv_3x3", "output"]).to_dict()]}
     with pytest.raises(KeyError, match="myspace"):
         ArchSpec.from_dict(d)
     checked = []
-    spec_mod.register_space("myspace", checked.append)
+    spec_mod.register_space("myspace", checked.append)  # the short form: a descriptor with only a check
+    request.addfinalizer(lambda: unregister_space("myspace"))
     assert "myspace" in spec_mod.known_spaces() and spec_mod.known_spaces()[:3] == spec_mod.SPACES
+    assert get_space("myspace").name == "myspace"
     spec = ArchSpec.from_dict(d)
     assert spec.space == "myspace" and checked == [spec]
     from clue_plugins.errors import ConfigError

@@ -43,7 +43,7 @@ SMOKE = textwrap.dedent('''
                 importlib.import_module(info.name)
             except MissingDependencyError:  # a plugin of a framework that is not installed: refused clearly
                 optional.append(info.name)
-    for sub in ("predictors", "evaluation", "benchmarks", "text", "networks", "search", "ops", "naslib", "nni"):
+    for sub in ("predictors", "evaluation", "benchmarks", "text", "networks", "search", "experiments", "ops", "naslib", "nni"):
         assert f"clue_plugins.{sub}" in names, f"clue_plugins.{sub} is missing from the wheel"
     from clue_plugins.ops.table import TABLE_PATH
     assert Path(TABLE_PATH).is_file(), "op_metrics.json is missing from the wheel"

@@ -15,24 +15,22 @@ from clue_plugins.benchmarks.nb301 import SURROGATE_NOTE, load_nb301_archs, load
 from clue_plugins.benchmarks.official import load_naslib_nb201, load_nni_nb201
 from clue_plugins.benchmarks.sources import FILES, data_dir, locate
 from clue_plugins.benchmarks.table import BenchmarkTable
-from clue_plugins.spec import SPACES
+from clue_plugins.spaces.registry import SpaceView, get_space, spaces
 
 
 def load(space: str, verify: bool | None = None) -> BenchmarkTable:
-    """The default labelled table of ``space`` (``nb101``, ``nb201`` or ``nb301``).
+    """The default labelled table of ``space`` (``nb101``, ``nb201``, ``nb301`` or a registered space: its
+    descriptor's ``load_benchmark``).
 
     Data files are checked against their published sha256 and a damaged one is refused with
     :class:`~clue_plugins.errors.DataIntegrityError`; ``verify=False`` (or ``CLUE_VERIFY_DATA=0``) loads
     files you changed on purpose.
     """
-    loaders = {"nb201": load_nb201, "nb101": load_nb101_zc, "nb301": load_nb301_zc}
-    if space not in loaders:
-        raise KeyError(f"unknown space {space!r}; choose from {', '.join(SPACES)}")
-    return loaders[space](verify=verify)
+    return get_space(space).load_benchmark(verify=verify)
 
 
-#: Default accuracy column of each space's default table.
-ACCURACY_COLUMN = {"nb201": "cifar10.test_acc", "nb101": "val_acc", "nb301": "val_acc"}
+#: Default accuracy column of each space's default table (a live view of the space descriptors).
+ACCURACY_COLUMN = SpaceView(lambda: {s.name: s.accuracy_column for s in spaces() if s.accuracy_column}, "space")
 
 __all__ = [
     "ACCURACY_COLUMN", "DATASETS", "DEVICES", "FILES", "SURROGATE_NOTE", "BenchmarkTable", "data_dir", "load",

@@ -13,7 +13,7 @@ from clue_plugins.benchmarks.nb201 import _zc_row, load_json
 from clue_plugins.benchmarks.safe_pickle import restricted_loads
 from clue_plugins.benchmarks.sources import FILES, locate, registered_name
 from clue_plugins.benchmarks.table import BenchmarkTable, cached
-from clue_plugins.errors import ClueError, DataIntegrityError
+from clue_plugins.errors import DataIntegrityError
 
 
 def load_nb101_zc(path: str | Path | None = None, dedupe: bool = True, verify: bool | None = None) -> BenchmarkTable:
@@ -30,7 +30,7 @@ def load_nb101_zc(path: str | Path | None = None, dedupe: bool = True, verify: b
     try:
         records = data["nasbench101"]["cifar10"]
     except (KeyError, TypeError):
-        raise ClueError(f"{path} is not NASLib's zc_nasbench101.json (expected nasbench101 -> cifar10)") from None
+        raise DataIntegrityError(f"{path} is not NASLib's zc_nasbench101.json (expected nasbench101 -> cifar10)") from None
     specs, rows = [], []
     for key, rec in records.items():
         spec = nb101_adapter.from_key(key)

@@ -12,7 +12,7 @@ from adapters import nb201 as nb201_adapter
 from clue_plugins.benchmarks.safe_pickle import load_torch_payload
 from clue_plugins.benchmarks.sources import FILES, checked_sha256, data_dir, locate, read_verified
 from clue_plugins.benchmarks.table import BenchmarkTable, cached
-from clue_plugins.errors import DataIntegrityError, MissingDataError
+from clue_plugins.errors import DataIntegrityError, MissingDataError, UnknownNameError
 
 NUM_CELLS = 15625
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
@@ -102,7 +102,7 @@ def load_nb201_zc(dataset: str = "cifar10", path: str | Path | None = None, veri
     path = Path(path) if path else locate("nb201/zc_nasbench201.json")
     data = load_json(path, verify)
     if dataset not in data:
-        raise KeyError(f"dataset {dataset!r} not in {path.name}; available: {', '.join(data)}")
+        raise UnknownNameError(f"dataset {dataset!r} not in {path.name}; available: {', '.join(data)}")
     specs, rows = [], []
     for key, rec in data[dataset].items():
         specs.append(nb201_adapter.from_op_indices(json.loads(key.replace("(", "[").replace(")", "]"))))

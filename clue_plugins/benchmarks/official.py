@@ -15,7 +15,7 @@ from clue_plugins.benchmarks.nb101 import _fix
 from clue_plugins.benchmarks.safe_pickle import restricted_loads
 from clue_plugins.benchmarks.sources import NNI_NB201_DB, locate
 from clue_plugins.benchmarks.table import BenchmarkTable, cached
-from clue_plugins.errors import ClueError, missing_dependency
+from clue_plugins.errors import DataIntegrityError, UnknownNameError, missing_dependency
 
 #: NASLib's dataset keys inside its NB201 pickles, and NNI's inside its database.
 NASLIB_NB201_DATASETS = ("cifar10-valid", "cifar100", "ImageNet16-120")
@@ -35,7 +35,7 @@ def load_naslib_nb201(dataset: str = "cifar10", path: str | Path | None = None, 
     def build() -> BenchmarkTable:
         data = restricted_loads(path.read_bytes(), path, _fix(path))
         if not isinstance(data, dict) or not data:
-            raise ClueError(f"{path} is not a NASLib NB201 pickle (expected a dict keyed by arch string)")
+            raise DataIntegrityError(f"{path} is not a NASLib NB201 pickle (expected a dict keyed by arch string)")
         specs, rows = [], []
         for arch, by_ds in data.items():
             specs.append(nb201_adapter.from_arch_str(arch))
@@ -61,7 +61,7 @@ def load_nni_nb201(dataset: str = "cifar100", num_epochs: int = 200, path: str |
     ``parameters`` and ``flops`` in millions.
     """
     if dataset not in NNI_NB201_DATASETS:
-        raise KeyError(f"NNI NB201 dataset {dataset!r} unknown; choose from {', '.join(NNI_NB201_DATASETS)}")
+        raise UnknownNameError(f"NNI NB201 dataset {dataset!r} unknown; choose from {', '.join(NNI_NB201_DATASETS)}")
     path = Path(path) if path else locate(NNI_NB201_DB)
     try:
         from nni.nas.benchmark.nasbench201 import query_nb201_trial_stats
@@ -78,7 +78,7 @@ def load_nni_nb201(dataset: str = "cifar100", num_epochs: int = 200, path: str |
             specs.append(nni_adapter.from_sample({f"cell/{k}": v for k, v in arch.items()}, "nb201"))
             rows.append({k: float(v) for k, v in rec.items() if isinstance(v, (int, float)) and k not in ("id", "seed")})
         if not specs:
-            raise ClueError(f"{path}: no NB201 trials for dataset {dataset!r} with {num_epochs} epochs")
+            raise DataIntegrityError(f"{path}: no NB201 trials for dataset {dataset!r} with {num_epochs} epochs")
         frame = pd.DataFrame(rows)
         frame.insert(0, "arch_str", [nb201_adapter.to_arch_str(s) for s in specs])
         return BenchmarkTable("nb201", specs, frame, f"NNI {path.name} ({dataset}, {num_epochs} epochs)")

@@ -14,7 +14,7 @@ import pandas as pd
 
 from clue_plugins._io import atomic_path, cache_dir
 from clue_plugins.benchmarks.sources import checked_sha256
-from clue_plugins.errors import ClueError
+from clue_plugins.errors import ClueError, ConfigError, UnknownNameError
 from clue_plugins.ops.vocabulary import canonical_op
 from clue_plugins.spec import ArchSpec, Cell
 
@@ -37,7 +37,7 @@ class BenchmarkTable:
 
     def __post_init__(self) -> None:
         if len(self.specs) != len(self.metrics):
-            raise ClueError(f"{len(self.specs)} specs but {len(self.metrics)} metric rows")
+            raise ConfigError(f"{len(self.specs)} specs but {len(self.metrics)} metric rows")
         self._row_of: dict[str, int] | None = None
 
     def __len__(self) -> int:
@@ -50,7 +50,7 @@ class BenchmarkTable:
     def column(self, name: str) -> np.ndarray:
         """One metric as a float array, with an error that lists the available columns."""
         if name not in self.metrics.columns:
-            raise KeyError(f"no metric {name!r} in this {self.space} table; available: {', '.join(self.columns)}")
+            raise UnknownNameError(f"no metric {name!r} in this {self.space} table; available: {', '.join(self.columns)}")
         return self.metrics[name].to_numpy()
 
     def row_of(self, spec: ArchSpec | str) -> int:
@@ -61,7 +61,7 @@ class BenchmarkTable:
         try:
             return self._row_of[key]
         except KeyError:
-            raise KeyError(f"architecture {key} is not in this {self.space} table") from None
+            raise UnknownNameError(f"architecture {key} is not in this {self.space} table") from None
 
     def subset(self, rows: Sequence[int] | np.ndarray) -> "BenchmarkTable":
         rows = np.asarray(rows, dtype=np.int64)

@@ -20,6 +20,7 @@ from clue_plugins.evaluation.metrics import rank_correlations
 from clue_plugins.evaluation.registry import make_predictor
 from clue_plugins.evaluation.splits import split
 from clue_plugins.evaluation.targets import load_target
+from clue_plugins.errors import UnknownNameError
 
 PROTOCOLS = ("independent", "joint", "cross")
 JOINT_TARGETS = ("nb101", "nb201-cifar10", "nb301")
@@ -35,24 +36,27 @@ class Task:
     seed: int
     cells: str = "first"
     keep_predictions: bool = False
+    #: local open_clip weights for CLUE variants with a CLIP text encoder (not part of a result row)
+    clip_weights: str | None = None
 
 
 def make_tasks(protocol: str, predictors: list[str], targets: list[str], budgets: list[int], seeds: int,
-               cells: str = "first", cross_pairs: list[tuple[str, str]] | None = None) -> list[Task]:
+               cells: str = "first", cross_pairs: list[tuple[str, str]] | None = None,
+               clip_weights: str | None = None) -> list[Task]:
     if protocol not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {protocol!r}; choose from {', '.join(PROTOCOLS)}")
+        raise UnknownNameError(f"unknown protocol {protocol!r}; choose from {', '.join(PROTOCOLS)}")
     tasks = []
     for p in predictors:
         for b in budgets:
             for s in range(seeds):
                 keep = s == 0 and b == max(budgets)  # one scatter sample per curve
                 if protocol == "independent":
-                    tasks += [Task(protocol, p, (t,), (t,), b, s, cells, keep) for t in targets]
+                    tasks += [Task(protocol, p, (t,), (t,), b, s, cells, keep, clip_weights) for t in targets]
                 elif protocol == "joint":
-                    tasks.append(Task(protocol, p, JOINT_TARGETS, JOINT_TARGETS, b, s, cells, keep))
+                    tasks.append(Task(protocol, p, JOINT_TARGETS, JOINT_TARGETS, b, s, cells, keep, clip_weights))
                 else:
                     pairs = cross_pairs or [(a, c) for a in JOINT_TARGETS for c in JOINT_TARGETS if a != c]
-                    tasks += [Task(protocol, p, (a,), (c,), b, s, cells, keep) for a, c in pairs]
+                    tasks += [Task(protocol, p, (a,), (c,), b, s, cells, keep, clip_weights) for a, c in pairs]
     return tasks
 
 
@@ -71,7 +75,7 @@ def run_task(task: Task) -> list[dict]:
     if task.protocol == "joint":  # mixing spaces: put every label in percent before mixing
         y = np.where(y <= 1.0, y * 100.0, y)
     lookup = load_target(task.test_targets[0])
-    model = make_predictor(task.predictor, task.seed, lookup, task.cells)
+    model = make_predictor(task.predictor, task.seed, lookup, task.cells, task.clip_weights)
     t0 = time.perf_counter()
     # CLUE refuses several spaces in one fit and predictions on a space it was not trained on unless told
     mixed = isinstance(model, CLUEPredictor)
@@ -85,7 +89,7 @@ def run_task(task: Task) -> list[dict]:
             model = make_predictor(task.predictor, task.seed, target, task.cells)
         t0 = time.perf_counter()
         pred = model.predict([target.specs[i] for i in idx], **({"cross_space": task.protocol == "cross"} if mixed else {}))
-        row = {**{k: v for k, v in asdict(task).items() if k != "keep_predictions"}, "test_target": t,
+        row = {**{k: v for k, v in asdict(task).items() if k not in ("keep_predictions", "clip_weights")}, "test_target": t,
                "n_train": len(specs), "n_test": len(idx), "fit_s": fit_s, "predict_s": time.perf_counter() - t0,
                **rank_correlations(pred, target.y[idx])}
         row["train_targets"], row["test_targets"] = list(task.train_targets), list(task.test_targets)
@@ -105,8 +109,12 @@ def _plain(value: object) -> object:
 
 
 def task_key(task: Task) -> str:
-    """A task's identity in a results file: every field that changes its numbers."""
-    return json.dumps({k: v for k, v in asdict(task).items() if k != "keep_predictions"}, sort_keys=True)
+    """A task's identity in a results file: every field that changes its numbers (CLIP weights only when given,
+    so that results files written before the field existed keep their keys)."""
+    fields = {k: v for k, v in asdict(task).items() if k != "keep_predictions"}
+    if fields["clip_weights"] is None:
+        del fields["clip_weights"]
+    return json.dumps(fields, sort_keys=True)
 
 
 def run_tasks(tasks: list[Task], workers: int = 1, progress: bool = True,

@@ -6,11 +6,12 @@ from typing import Any
 
 from clue_plugins.evaluation.targets import Target
 from clue_plugins.predictors.baselines import GBoostBaseline, GCNBaseline, LookupBaseline, MLPBaseline
-from clue_plugins.predictors.clue import CLUEPredictor
+from clue_plugins.errors import ConfigError, UnknownNameError, shown
+from clue_plugins.predictors.clue import CLUEConfig, CLUEPredictor
 
-#: The paper's design as published (offsets, hard arg-max level, BCE + alignment only).
-PAPER = {"offsets": True, "selection": "argmax", "rank_weight": 0.0, "head_norm": False, "prune_dead": False,
-         "op_summary": False}
+#: The paper's design as published (offsets, hard arg-max level, BCE + alignment only): the preset
+#: :meth:`CLUEConfig.paper`, as its differences from the defaults.
+PAPER = CLUEConfig.paper().changed()
 
 #: Base of the ablation: the default with the paper's positional offsets switched back on.
 ABLATION_BASE = {"offsets": True}
@@ -52,13 +53,22 @@ def predictor_names() -> list[str]:
     return list(CLUE_VARIANTS) + list(BASELINES)
 
 
-def make_predictor(name: str, seed: int, lookup: Target | None = None, cells: str = "first"):
-    """Instantiate predictor ``name``; ``lookup`` supplies params/FLOPs for the lookup baselines."""
+def make_predictor(name: str, seed: int, lookup: Target | None = None, cells: str = "first",
+                   clip_weights: str | None = None):
+    """Instantiate predictor ``name``; ``lookup`` supplies params/FLOPs for the lookup baselines.
+
+    ``clip_weights``: a local open_clip state dict for the CLUE variants with a CLIP text encoder (``clue-clip``);
+    the others ignore it.
+    """
     if name in CLUE_VARIANTS:
-        return CLUEPredictor(seed=seed, **{"cells": cells, **CLUE_VARIANTS[name]})
+        options = {"cells": cells, **CLUE_VARIANTS[name]}
+        encoder = options.get("text_encoder", "minilm")
+        if clip_weights and isinstance(encoder, str) and encoder.startswith("clip-"):
+            options["text_encoder"] = f"{encoder}:{clip_weights}"
+        return CLUEPredictor(seed=seed, **options)
     if name in ("params", "flops"):
         if lookup is None:
-            raise ValueError(f"baseline {name!r} needs the target's lookup table")
+            raise ConfigError(f"baseline {shown(name)} needs the target's lookup table (lookup=)")
         return LookupBaseline(lookup.params if name == "params" else lookup.flops, name)
     if name == "mlp":
         return MLPBaseline(seed=seed, cells=cells)
@@ -66,4 +76,4 @@ def make_predictor(name: str, seed: int, lookup: Target | None = None, cells: st
         return GCNBaseline(seed=seed, cells=cells)
     if name == "gboost":
         return GBoostBaseline(seed=seed, cells=cells)
-    raise KeyError(f"unknown predictor {name!r}; choose from {', '.join(predictor_names())}")
+    raise UnknownNameError(f"unknown predictor {shown(name)}; choose from {', '.join(predictor_names())}")

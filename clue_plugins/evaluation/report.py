@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from clue_plugins._io import atomic_path, write_json_atomic, write_text_atomic
+from clue_plugins._tables import markdown_table
 from clue_plugins.benchmarks import SURROGATE_NOTE
 
 
@@ -40,15 +41,20 @@ def markdown(summary: list[dict], metric: str = "spearman") -> str:
         title = f"**{protocol}**: train {train} -> test {test} ({metric}, mean ± std over {items[0]['seeds']} seeds, n_test≈{items[0]['n_test']})"
         if "nb301" in test:
             title += f"  \n_{SURROGATE_NOTE}_"
-        lines = [title, "", "| predictor | " + " | ".join(str(b) for b in budgets) + " |", "|---" * (len(budgets) + 1) + "|"]
+        rows = []
         for predictor in dict.fromkeys(s["predictor"] for s in items):
             cells = []
             for b in budgets:
                 s = next((x for x in items if x["predictor"] == predictor and x["budget"] == b), None)
                 cells.append("" if s is None or math.isnan(s[f"{metric}_mean"]) else f"{s[f'{metric}_mean']:.3f} ± {s[f'{metric}_std']:.3f}")
-            lines.append(f"| {predictor} | " + " | ".join(cells) + " |")
-        blocks.append("\n".join(lines))
+            rows.append([predictor, *cells])
+        blocks.append("\n".join([title, "", markdown_table(["predictor", *budgets], rows)]))
     return "\n\n".join(blocks) + "\n"
+
+
+def report_text(summary: list[dict], command: str) -> str:
+    """``results.md``: the command, the Spearman tables, then the Kendall ones."""
+    return f"Command: `{command}`\n\n" + markdown(summary, "spearman") + "\nKendall tau:\n\n" + markdown(summary, "kendall")
 
 
 def plots(rows: list[dict], summary: list[dict], out: Path) -> list[Path]:
@@ -100,7 +106,7 @@ def write_report(rows: list[dict], out: Path, command: str) -> dict:
     out = Path(out)
     summary = aggregate(rows)
     write_json_atomic(out / "results.json", {"command": command, "summary": summary, "runs": rows})
-    text = f"Command: `{command}`\n\n" + markdown(summary, "spearman") + "\nKendall tau:\n\n" + markdown(summary, "kendall")
+    text = report_text(summary, command)
     write_text_atomic(out / "results.md", text)
     plots(rows, summary, out)
     return {"summary": summary, "markdown": text}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from clue_plugins.errors import ConfigError
 
 
 def split(groups: np.ndarray, budget: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -13,7 +14,7 @@ def split(groups: np.ndarray, budget: int, seed: int) -> tuple[np.ndarray, np.nd
     """
     n = len(groups)
     if not 0 < budget < n:
-        raise ValueError(f"budget must be between 1 and {n - 1}, got {budget}")
+        raise ConfigError(f"budget must be between 1 and {n - 1}, got {budget}")
     rng = np.random.default_rng(seed)
     train = np.sort(rng.choice(n, size=budget, replace=False))
     seen = set(groups[train].tolist())

@@ -7,17 +7,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from clue_plugins import benchmarks
+from clue_plugins.errors import UnknownNameError, shown
+from clue_plugins.spaces.registry import SpaceView, get_space, spaces
 from clue_plugins.spec import ArchSpec
 
-#: target id -> (space, accuracy column, params column, flops column)
-TARGETS: dict[str, tuple[str, str, str, str]] = {
-    "nb201-cifar10": ("nb201", "cifar10.test_acc", "cifar10.params_M", "cifar10.flops_M"),
-    "nb201-cifar100": ("nb201", "cifar100.test_acc", "cifar100.params_M", "cifar100.flops_M"),
-    "nb201-ImageNet16-120": ("nb201", "ImageNet16-120.test_acc", "ImageNet16-120.params_M", "ImageNet16-120.flops_M"),
-    "nb101": ("nb101", "val_acc", "zc.params", "zc.flops"),
-    "nb301": ("nb301", "val_acc", "zc.params", "zc.flops"),
-}
+
+def _targets() -> dict[str, tuple[str, str, str, str]]:
+    return {tid: (s.name, c.accuracy, c.params, c.flops) for s in spaces() for tid, c in s.targets.items()}
+
+
+#: target id -> (space, accuracy column, params column, flops column): a live view of every space descriptor's
+#: ``targets`` (:class:`clue_plugins.spaces.TargetColumns`), so a registered space's targets are here too.
+TARGETS = SpaceView(_targets, "evaluation target")
 
 
 @dataclass
@@ -42,9 +43,9 @@ class Target:
 @functools.lru_cache(maxsize=None)
 def load_target(name: str) -> Target:
     if name not in TARGETS:
-        raise KeyError(f"unknown evaluation target {name!r}; choose from {', '.join(TARGETS)}")
+        raise UnknownNameError(f"unknown evaluation target {shown(name)}; choose from {', '.join(TARGETS)}")
     space, acc, params, flops = TARGETS[name]
-    table = benchmarks.load(space)
+    table = get_space(space).load_benchmark()
     keys = [s.key for s in table.specs]
     lookup = lambda col: {k: float(v) for k, v in zip(keys, table.column(col)) if np.isfinite(v)}  # noqa: E731
     return Target(name, space, table.specs, table.column(acc).astype(float), lookup(params), lookup(flops), list(table.notes))

@@ -4,8 +4,9 @@ NASLib (github automl/NASLib, branch Develop) is not on PyPI and is an optional 
 this package without it raises :class:`~clue_plugins.errors.MissingDependencyError` with the install
 steps. Nothing else in clue_plugins imports NASLib.
 
-- :class:`CLUEPredictor`, :class:`SEvalPredictor`: ``naslib.predictors.Predictor`` subclasses
-  (``fit(xtrain, ytrain)``, ``query(xtest)``), usable in ``PredictorEvaluator`` like NASLib's own.
+- :class:`NASLibCLUEPredictor`, :class:`NASLibSEvalPredictor`: ``naslib.predictors.Predictor`` subclasses
+  (``fit(xtrain, ytrain)``, ``query(xtest)``) wrapping :class:`~clue_plugins.predictors.clue.CLUEPredictor` and
+  :class:`~clue_plugins.predictors.seval.SEvalOracle`, usable in ``PredictorEvaluator`` like NASLib's own.
 - :func:`register`: after it, ``predictor_type: clue`` / ``seval`` work in Bananas/Npenas configs.
 - :func:`predicted_dataset_api`: a ``dataset_api`` that answers NASLib's queries from a fitted
   predictor (and SEval latency), so RE, RS, LS, Bananas and Npenas search without benchmark files.
@@ -34,9 +35,22 @@ def _require_naslib() -> None:
 _require_naslib()
 
 from clue_plugins.naslib.dataset_api import benchmark_dataset_api, predicted_dataset_api  # noqa: E402
-from clue_plugins.naslib.predictors import CLUEPredictor, SEvalPredictor, to_specs  # noqa: E402
+from clue_plugins.naslib.predictors import NASLibCLUEPredictor, NASLibSEvalPredictor, to_specs  # noqa: E402
 from clue_plugins.naslib.registry import PREDICTORS, make_predictor, register  # noqa: E402
 from clue_plugins.naslib.runner import run_config  # noqa: E402
 
-__all__ = ["CLUEPredictor", "SEvalPredictor", "PREDICTORS", "benchmark_dataset_api", "make_predictor",
+__all__ = ["NASLibCLUEPredictor", "NASLibSEvalPredictor", "PREDICTORS", "benchmark_dataset_api", "make_predictor",
            "predicted_dataset_api", "register", "run_config", "to_specs"]
+
+_RENAMED = {"CLUEPredictor": "NASLibCLUEPredictor", "SEvalPredictor": "NASLibSEvalPredictor"}
+
+
+def __getattr__(name: str):
+    """The wrappers' former names, with a DeprecationWarning (``CLUEPredictor`` is the model's name)."""
+    if name in _RENAMED:
+        import warnings
+
+        warnings.warn(f"clue_plugins.naslib.{name} is now {_RENAMED[name]} (clue_plugins.predictors.clue.CLUEPredictor "
+                      "is the model itself); the old name will be removed", DeprecationWarning, stacklevel=2)
+        return globals()[_RENAMED[name]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

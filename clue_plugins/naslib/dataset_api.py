@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from clue_plugins.errors import ClueError
+from clue_plugins.errors import ClueError, ConfigError, NotFittedError, UnknownNameError
 from clue_plugins.spec import ArchSpec
 
 #: NASLib dataset names -> keys of NB201 entries (NASLib reads ``cifar10`` from ``cifar10-valid``)
@@ -39,7 +39,7 @@ class _Answers(dict):
     """A dict whose missing keys say what this dataset_api can answer instead of a bare KeyError."""
 
     def __missing__(self, key: Any) -> Any:
-        raise KeyError(f"{key!r} is not available from this dataset_api; it answers {', '.join(map(str, self))}")
+        raise UnknownNameError(f"{key!r} is not available from this dataset_api; it answers {', '.join(map(str, self))}")
 
 
 # -- NB201 ---------------------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ class _NB101Data:
         if not self.is_valid(model_spec):
             raise ClueError("this NB101 spec is outside NAS-Bench-101's domain (check is_valid first)")
         if epochs != 108 or stop_halfway:
-            raise ClueError(f"only the final (108-epoch) accuracy is predicted, not epochs={epochs}"
+            raise ConfigError(f"only the final (108-epoch) accuracy is predicted, not epochs={epochs}"
                             f"{' halfway' if stop_halfway else ''}: set `search.fidelity: 108` (or -1)")
         m = self.surrogate.metrics(from_matrix_ops(model_spec.matrix, model_spec.ops))
         return _Answers({"validation_accuracy": m["accuracy"] / 100.0, "test_accuracy": m["accuracy"] / 100.0,
@@ -135,20 +135,20 @@ class _NB301Model:
         from adapters.darts import from_genotype
 
         if representation != "genotype":
-            raise ClueError(f"only representation='genotype' is supported, got {representation!r}")
+            raise ConfigError(f"only representation='genotype' is supported, got {representation!r}")
         spec = from_genotype(config)  # validates the genotype even when no value is predicted
         return self.surrogate.metrics(spec)["accuracy"] if self.surrogate is not None else math.nan
 
 
 def _unwrap(model: Any, metric: str) -> tuple[Any, str]:
     """The clue_plugins model inside a NASLib plugin predictor (and, for SEval, its metric)."""
-    from clue_plugins.naslib.predictors import SEvalPredictor, _ClueModelPredictor
+    from clue_plugins.naslib.predictors import NASLibSEvalPredictor, _ClueModelPredictor
 
     if not isinstance(model, _ClueModelPredictor):
         return model, metric
     if model.model is None:
-        raise ClueError(f"the {type(model).__name__} is not fitted: call fit(xtrain, ytrain) before building a dataset_api")
-    return model.model, model.metric if isinstance(model, SEvalPredictor) else metric
+        raise NotFittedError(f"the {type(model).__name__} is not fitted: call fit(xtrain, ytrain) before building a dataset_api")
+    return model.model, model.metric if isinstance(model, NASLibSEvalPredictor) else metric
 
 
 def predicted_dataset_api(ss_type: str, accuracy: Any, dataset: str = "cifar10", oracle: Any = None,
@@ -164,13 +164,13 @@ def predicted_dataset_api(ss_type: str, accuracy: Any, dataset: str = "cifar10",
     from clue_plugins.surrogate import Surrogate
 
     if oracle is None and (latency_metric or memory_metric):
-        raise ClueError("latency_metric/memory_metric need an oracle: pass oracle=<fitted SEvalOracle>")
+        raise ConfigError("latency_metric/memory_metric need an oracle: pass oracle=<fitted SEvalOracle>")
     accuracy, accuracy_metric = _unwrap(accuracy, accuracy_metric)
     surrogate = Surrogate(accuracy, oracle, latency_metric, memory_metric, accuracy_metric)
     space = space_of(ss_type)
     if space == "nb201":
         if dataset not in NB201_DATASETS:
-            raise ClueError(f"unknown NB201 dataset {dataset!r}; NASLib's are {', '.join(NB201_DATASETS)}")
+            raise UnknownNameError(f"unknown NB201 dataset {dataset!r}; NASLib's are {', '.join(NB201_DATASETS)}")
         key = NB201_DATASETS[dataset]
 
         def entry(arch_str: str) -> dict:
@@ -179,7 +179,7 @@ def predicted_dataset_api(ss_type: str, accuracy: Any, dataset: str = "cifar10",
 
         return {"nb201_data": _NB201Data(entry, [key]), "surrogate": surrogate}
     if dataset not in ("cifar10", None):
-        raise ClueError(f"{ss_type} has only cifar10 in NASLib, got dataset {dataset!r}")
+        raise UnknownNameError(f"{ss_type} has only cifar10 in NASLib, got dataset {dataset!r}")
     if space == "nb101":
         import naslib.utils.nb101_api as api
 

@@ -35,7 +35,7 @@ class _ClueModelPredictor(Predictor):
         self.hpo_wrapper = hpo_wrapper
         self.seed = seed
         self.params = params
-        self._new_model(self.params)  # reject unknown options now, not at the first fit
+        self._new_model(self.params).get_config()  # reject unknown or unusable options now, not at the first fit
         self.default_hyperparams = {k: self._new_model({}).get_params()[k] for k in self.search_space}
         self.hyperparams = None
         self.model = None
@@ -83,10 +83,10 @@ class _ClueModelPredictor(Predictor):
         raise NotImplementedError
 
 
-class CLUEPredictor(_ClueModelPredictor):
-    """CLUE-NAS in NASLib: ``CLUEPredictor(ss_type="nasbench201", **clue_options)``.
+class NASLibCLUEPredictor(_ClueModelPredictor):
+    """CLUE-NAS in NASLib: ``NASLibCLUEPredictor(ss_type="nasbench201", **clue_options)``.
 
-    ``clue_options`` are :class:`clue_plugins.predictors.clue.CLUEConfig` fields (``text_encoder``,
+    ``clue_options`` are the keywords of :class:`clue_plugins.predictors.clue.CLUEPredictor` (``text_encoder``,
     ``epochs``...); ``seed`` makes it deterministic (NASLib's ensembles give each member its own seed).
     """
 
@@ -94,9 +94,9 @@ class CLUEPredictor(_ClueModelPredictor):
                     "rank_weight": (0.5, 1.0, 2.0)}
 
     def _new_model(self, params: dict[str, Any]):
-        from clue_plugins.predictors.clue import CLUEPredictor as Model
+        from clue_plugins.predictors.clue import CLUEPredictor
 
-        return Model(**params)
+        return CLUEPredictor(**params)
 
     def _fit_model(self, specs, y):
         return self._new_model(self._model_params()).fit(specs, y)
@@ -105,10 +105,10 @@ class CLUEPredictor(_ClueModelPredictor):
         return np.asarray(self.model.predict(specs), dtype=np.float64)
 
 
-class SEvalPredictor(_ClueModelPredictor):
+class NASLibSEvalPredictor(_ClueModelPredictor):
     """SEval-NAS in NASLib: the oracle's head for one metric (``metric="accuracy"``) on NASLib architectures.
 
-    Extra options are :class:`clue_plugins.predictors.seval.SEvalConfig` fields (``head``, ``steps``...).
+    Extra options are the keywords of :class:`clue_plugins.predictors.seval.SEvalOracle` (``head``, ``steps``...).
     """
 
     search_space = {"head": ("ensemble", "ridge", "mlp"), "steps": (500, 1500, 3000), "hidden": (128, 256, 512)}

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from clue_plugins.errors import ClueError
-from clue_plugins.naslib.predictors import CLUEPredictor, SEvalPredictor
+from clue_plugins.errors import ConfigError, UnknownNameError, shown
+from clue_plugins.naslib.predictors import NASLibCLUEPredictor, NASLibSEvalPredictor
 
 #: our predictor names -> classes (constructed with ss_type, seed and options)
-PREDICTORS: dict[str, Callable[..., Any]] = {"clue": CLUEPredictor, "seval": SEvalPredictor}
+PREDICTORS: dict[str, Callable[..., Any]] = {"clue": NASLibCLUEPredictor, "seval": NASLibSEvalPredictor}
 
 
 def _naslib_predictors(ss_type: str | None, hparams_from_file: Any = False) -> dict[str, Callable[[], Any]]:
@@ -41,10 +41,10 @@ def make_predictor(name: str, ss_type: str | None = None, seed: int = 0, options
     if name in PREDICTORS:
         return PREDICTORS[name](ss_type=ss_type, seed=seed, **(options or {}))
     if options:
-        raise ClueError(f"options are only accepted for our predictors ({', '.join(PREDICTORS)}), not {name!r}")
+        raise ConfigError(f"options are only accepted for our predictors ({', '.join(PREDICTORS)}), not {shown(name)}")
     theirs = _naslib_predictors(ss_type, hparams_from_file)
     if name not in theirs:
-        raise ClueError(f"unknown predictor {name!r}; available: {', '.join([*PREDICTORS, *theirs])}")
+        raise UnknownNameError(f"unknown predictor {shown(name)}; available: {', '.join([*PREDICTORS, *theirs])}")
     return theirs[name]()
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from clue_plugins.errors import ClueError
+from clue_plugins.errors import ClueError, ConfigError, MissingDataError, UnknownNameError
 
 OPTIMIZERS = ("re", "rs", "ls", "bananas", "npenas")
 _DEFAULTS = {"predictor": "runners/predictors/predictor_config.yaml", "optimizer": "runners/nas/discrete_config.yaml"}
@@ -38,12 +38,12 @@ def load_config(path: str | Path) -> Any:
     try:
         user = yaml.safe_load(path.read_text()) or {}
     except FileNotFoundError:
-        raise ClueError(f"no NASLib config at {path}") from None
+        raise MissingDataError(f"no NASLib config at {path}") from None
     except yaml.YAMLError as exc:
-        raise ClueError(f"{path} is not valid YAML: {exc}") from None
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
     kind = "predictor" if "predictor" in user else "optimizer" if "optimizer" in user else None
     if kind is None:
-        raise ClueError(f"{path} has neither 'predictor:' (predictor evaluator) nor 'optimizer:' ({'/'.join(OPTIMIZERS)})")
+        raise ConfigError(f"{path} has neither 'predictor:' (predictor evaluator) nor 'optimizer:' ({'/'.join(OPTIMIZERS)})")
     with open(Path(naslib.__file__).parent / _DEFAULTS[kind]) as fh:
         cfg = CfgNode.load_cfg(fh)
     cfg.set_new_allowed(True)
@@ -57,7 +57,7 @@ def _search_space(ss_type: str) -> Any:
 
     spaces = {"nasbench101": NasBench101SearchSpace, "nasbench201": NasBench201SearchSpace, "nasbench301": NasBench301SearchSpace}
     if ss_type not in spaces:
-        raise ClueError(f"search_space {ss_type!r} is not supported by the plugin; use one of {', '.join(spaces)}")
+        raise UnknownNameError(f"search_space {ss_type!r} is not supported by the plugin; use one of {', '.join(spaces)}")
     return spaces[ss_type]()
 
 
@@ -74,14 +74,14 @@ def fit_surrogate(cfg: Any) -> dict:
     metric = "accuracy"
     if sur.get("load"):
         if name not in ("clue", "seval"):
-            raise ClueError(f"surrogate.predictor must be 'clue' or 'seval', got {name!r}")
+            raise ConfigError(f"surrogate.predictor must be 'clue' or 'seval', got {name!r}")
         model = (CLUEPredictor if name == "clue" else SEvalOracle).load(sur["load"])
         metric = sur.get("accuracy_metric", metric)
     elif sur.get("train_size"):
         model = fit_accuracy_model(space_of(cfg.search_space), int(sur["train_size"]), cfg.dataset, name,
                                    int(sur.get("seed", cfg.seed)), dict(sur.get("options", None) or {}))
     else:
-        raise ClueError("dataset_api: predicted needs surrogate.load (a saved predictor) or surrogate.train_size")
+        raise ConfigError("dataset_api: predicted needs surrogate.load (a saved predictor) or surrogate.train_size")
     oracle = SEvalOracle.load(sur["oracle"]) if sur.get("oracle") else None
     return predicted_dataset_api(cfg.search_space, model, cfg.dataset, oracle, sur.get("latency_metric"),
                                  sur.get("memory_metric"), metric)
@@ -91,7 +91,7 @@ def make_dataset_api(cfg: Any) -> Any:
     kind = cfg.get("dataset_api", None) or ("benchmark" if cfg.search_space == "nasbench201" else "naslib")
     if kind == "benchmark":
         if cfg.search_space != "nasbench201":
-            raise ClueError("dataset_api: benchmark is available for nasbench201 only; use naslib or predicted")
+            raise ConfigError("dataset_api: benchmark is available for nasbench201 only; use naslib or predicted")
         from clue_plugins.naslib.dataset_api import benchmark_dataset_api
 
         return benchmark_dataset_api()
@@ -101,7 +101,7 @@ def make_dataset_api(cfg: Any) -> Any:
         return get_dataset_api(cfg.search_space, cfg.dataset)
     if kind == "predicted":
         return fit_surrogate(cfg)
-    raise ClueError(f"dataset_api must be benchmark, naslib or predicted, got {kind!r}")
+    raise ConfigError(f"dataset_api must be benchmark, naslib or predicted, got {kind!r}")
 
 
 def _optimizer(cfg: Any) -> Any:
@@ -109,7 +109,7 @@ def _optimizer(cfg: Any) -> Any:
 
     classes = {"re": RegularizedEvolution, "rs": RandomSearch, "ls": LocalSearch, "bananas": Bananas, "npenas": Npenas}
     if cfg.optimizer not in classes:
-        raise ClueError(f"optimizer {cfg.optimizer!r} is not a discrete NASLib optimizer; use one of {', '.join(classes)}")
+        raise UnknownNameError(f"optimizer {cfg.optimizer!r} is not a discrete NASLib optimizer; use one of {', '.join(classes)}")
     return classes[cfg.optimizer](cfg)
 
 

@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from clue_plugins.errors import ClueError, NetworkError
+from clue_plugins.errors import ConfigError, NetworkError, UnknownNameError
 
 MEMORY_DEFINITION = (
     "peak bytes of one steady-state training step: batch 64 of 3x32x32, cross-entropy, backward, "
@@ -64,10 +64,10 @@ def training_step_memory(model: ModelSource, method: str = "meta", batch_size: i
     without allocating weights. A module is deep-copied, so the caller's weights are untouched.
     """
     if method not in METHODS:
-        raise ClueError(f"unknown memory method {method!r}; use one of {', '.join(METHODS)}")
+        raise UnknownNameError(f"unknown memory method {method!r}; use one of {', '.join(METHODS)}")
     device = {"meta": "meta", "profiler": "cpu", "cuda": "cuda"}[method]
     if method == "cuda" and not torch.cuda.is_available():
-        raise ClueError("method 'cuda' needs a CUDA GPU, and torch sees none; use method='meta' (no GPU needed)")
+        raise ConfigError("method 'cuda' needs a CUDA GPU, and torch sees none; use method='meta' (no GPU needed)")
     base = torch.cuda.memory_allocated() if method == "cuda" else 0
     with torch.device(device):
         net = model() if callable(model) and not isinstance(model, nn.Module) else copy.deepcopy(model).to(device)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from clue_plugins._io import append_jsonl, cache_dir, read_jsonl, write_text_atomic
 from clue_plugins._parallel import imap
-from clue_plugins.errors import ClueError, DataIntegrityError, MissingDataError
+from clue_plugins.errors import ConfigError, DataIntegrityError, MissingDataError, UnknownNameError
 from clue_plugins.spec import ArchSpec
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -94,12 +94,12 @@ def measure_memory_table(space: str, method: str = "meta", workers: int = 1, lim
     from clue_plugins.networks.memory import METHODS
 
     if method not in METHODS:
-        raise ClueError(f"unknown memory method {method!r}; use one of {', '.join(METHODS)}")
+        raise UnknownNameError(f"unknown memory method {method!r}; use one of {', '.join(METHODS)}")
     if method == "cuda":
         import torch
 
         if not torch.cuda.is_available():
-            raise ClueError("method 'cuda' needs a CUDA GPU, and torch sees none; use --method meta (no GPU needed)")
+            raise ConfigError("method 'cuda' needs a CUDA GPU, and torch sees none; use --method meta (no GPU needed)")
     table = load(space)
     path = Path(out) if out else table_path(space)
     keys = [s.key for s in table.specs]
@@ -148,7 +148,7 @@ def _read_table(space: str, path: Path, keys: list[str]) -> pd.DataFrame | None:
     if "key" in frame and frame["key"].notna().any():
         known = frame["key"].notna().to_numpy()
         if (frame["key"][known].to_numpy() != np.array(keys[: len(frame)])[known]).any():
-            raise ClueError(f"{path} lists other cells than the {space} benchmark in this order; write to a new file with --out")
+            raise DataIntegrityError(f"{path} lists other cells than the {space} benchmark in this order; write to a new file with --out")
     return frame
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from clue_plugins.errors import ClueError, MissingDataError
+from clue_plugins.errors import ConfigError, MissingDataError
 
 
 def _true_from_tables(keys: list[str], dataset: str, device: str | None) -> tuple[list[float], list[float], np.ndarray]:
@@ -51,9 +51,9 @@ def compare_with_benchmark(result: Any, dataset: str = "cifar10", device: str | 
     whose true latency exceeds it is listed under ``budget_misses``.
     """
     if result.space != "NasBench201":
-        raise ClueError(f"true numbers are available for NasBench201 only, not {result.space}")
+        raise ConfigError(f"true numbers are available for NasBench201 only, not {result.space}")
     if source not in ("tables", "nni"):
-        raise ClueError(f"source must be 'tables' or 'nni', got {source!r}")
+        raise ConfigError(f"source must be 'tables' or 'nni', got {source!r}")
     keys = [t["key"] for t in result.trials]
     true_acc, true_lat, space_acc = _true_from_tables(keys, dataset, device)
     if source == "nni":
@@ -69,7 +69,7 @@ def compare_with_benchmark(result: Any, dataset: str = "cifar10", device: str | 
            "best_found_true_accuracy": max(true_acc), "returned": rows}
     if latency_budget is not None:
         if device is None:
-            raise ClueError("latency_budget needs device= (the latency table to check against)")
+            raise ConfigError("latency_budget needs device= (the latency table to check against)")
         out["latency_budget_ms"] = latency_budget
         out["budget_misses"] = [r for r in rows if r["true_latency_ms"] > latency_budget]
     return out

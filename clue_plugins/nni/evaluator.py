@@ -7,14 +7,16 @@ import time
 from typing import Any
 
 import nni
-from nni.nas.benchmark import BenchmarkEvaluator, NasBench101Benchmark, NasBench201Benchmark
+from nni.nas.benchmark import BenchmarkEvaluator
 
-from clue_plugins.errors import ClueError
+from adapters.nni import NNI_SPACES
+from clue_plugins.errors import ClueError, ConfigError
 from clue_plugins.objectives import Objective
+from clue_plugins.spaces import get_space
 from clue_plugins.surrogate import Surrogate
 
-#: NNI hub space class name -> our space name
-SPACES = {"NasBench201": "nb201", "NasBench101": "nb101", "DARTS": "nb301"}
+#: NNI hub space class name -> our space name: the registry's live view, the same object as ``adapters.nni.NNI_SPACES``
+SPACES = NNI_SPACES
 
 
 class SurrogateEvaluator(BenchmarkEvaluator):
@@ -31,23 +33,22 @@ class SurrogateEvaluator(BenchmarkEvaluator):
                  accuracy_metric: str = "accuracy") -> None:
         super().__init__()
         if space not in SPACES:
-            raise ClueError(f"unsupported NNI model space {space!r}; supported: {', '.join(SPACES)}")
+            raise ConfigError(f"unsupported NNI model space {space!r}; supported: {', '.join(SPACES)}")
         self.space = space
         self.objective = objective or Objective()
         have = {m for m, name in (("latency", latency_metric), ("memory", memory_metric)) if name}
         if self.objective.needs() - have:
-            raise ClueError(f"the objective ({self.objective.describe()}) needs {sorted(self.objective.needs() - have)}: "
-                            "pass oracle= and latency_metric=/memory_metric= naming its SEval heads")
+            raise ConfigError(f"the objective ({self.objective.describe()}) needs {sorted(self.objective.needs() - have)}: "
+                              "pass oracle= and latency_metric=/memory_metric= naming its SEval heads")
         self.surrogate = Surrogate(accuracy, oracle, latency_metric, memory_metric, accuracy_metric)
         self.trials: list[dict[str, Any]] = []
 
     def default_space(self):  # type: ignore[override]
         """The benchmark space this evaluator checks a model space against (NB201, NB101)."""
-        if self.space == "NasBench201":
-            return NasBench201Benchmark.default_space()
-        if self.space == "NasBench101":
-            return NasBench101Benchmark.default_space()
-        raise NotImplementedError("DARTS has no NNI benchmark space; validate_space checks its labels instead")
+        benchmark = get_space(SPACES[self.space]).nni_benchmark()
+        if benchmark is None:
+            raise NotImplementedError(f"{self.space} has no NNI benchmark space; validate_space checks its labels instead")
+        return benchmark.default_space()
 
     def validate_space(self, space: Any) -> Any:
         """Check that ``space`` is the hub space this evaluator was built for, with a clear error if not."""
@@ -58,11 +59,11 @@ class SurrogateEvaluator(BenchmarkEvaluator):
         try:
             found = detect_space(labels)
         except ClueError:
-            raise ClueError(f"unsupported NNI model space {type(space).__name__} (labels {sorted(labels)[:6]}...); "
-                            f"supported: {', '.join(SPACES)}") from None
+            raise ConfigError(f"unsupported NNI model space {type(space).__name__} (labels {sorted(labels)[:6]}...); "
+                              f"supported: {', '.join(SPACES)}") from None
         if found != SPACES[self.space]:
-            raise ClueError(f"this evaluator scores {self.space} samples but the model space is {type(space).__name__}")
-        if self.space != "DARTS":
+            raise ConfigError(f"this evaluator scores {self.space} samples but the model space is {type(space).__name__}")
+        if get_space(found).nni_benchmark() is not None:
             return super().validate_space(space)
         return simplified
 

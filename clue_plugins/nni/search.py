@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from clue_plugins.errors import ClueError
+from clue_plugins.errors import ClueError, ConfigError, UnknownNameError, shown
 
 
 def _re(seed: int, population_size: int = 20, sample_size: int = 5, **kw: Any) -> Any:
@@ -35,16 +35,14 @@ STRATEGIES: dict[str, Callable[..., Any]] = {"re": _re, "random": _random, "tpe"
 
 
 def hub_space(name: str) -> Any:
-    """An NNI hub model space by class name (DARTS at the small width used for search)."""
-    from nni.nas.hub import pytorch as hub
+    """An NNI model space by its NNI name, as the space's descriptor builds it (DARTS at the small width used
+    for search)."""
+    from adapters.nni import NNI_SPACES
+    from clue_plugins.spaces import get_space
 
-    if name == "NasBench201":
-        return hub.NasBench201()
-    if name == "NasBench101":
-        return hub.NasBench101()
-    if name == "DARTS":
-        return hub.DARTS(width=16, num_cells=8)
-    raise ClueError(f"unsupported NNI model space {name!r}; supported: NasBench201, NasBench101, DARTS")
+    if name not in NNI_SPACES:
+        raise ConfigError(f"unsupported NNI model space {shown(name)}; supported: {', '.join(NNI_SPACES)}")
+    return get_space(NNI_SPACES[name]).nni_model_space()
 
 
 @dataclass
@@ -83,9 +81,9 @@ def run_search(evaluator: Any, strategy: str = "re", trials: int = 50, seed: int
     from nni.nas.experiment import NasExperiment, NasExperimentConfig
 
     if strategy not in STRATEGIES:
-        raise ClueError(f"unknown strategy {strategy!r}; available: {', '.join(STRATEGIES)}")
+        raise UnknownNameError(f"unknown strategy {shown(strategy)}; available: {', '.join(STRATEGIES)}")
     if trials < 1:
-        raise ClueError("trials must be >= 1")
+        raise ConfigError(f"trials must be >= 1, got {shown(trials)}")
     space = hub_space(evaluator.space)
     evaluator.validate_space(space)
     exp = NasExperiment(space, evaluator, STRATEGIES[strategy](seed, **strategy_options),

@@ -19,7 +19,7 @@ from typing import Iterable
 import numpy as np
 
 from clue_plugins._io import cache_dir, write_json_atomic
-from clue_plugins.errors import ClueError
+from clue_plugins.errors import DataIntegrityError, MissingDataError
 from clue_plugins.ops.measure import METRIC_NAMES, MeasureSettings, OpMetrics, machine_description, measure_op
 from clue_plugins.ops.vocabulary import CANONICAL_OPS, canonical_op
 
@@ -58,9 +58,9 @@ class OpMetricTable:
             rows = {k: OpMetrics(**v) for k, v in data["ops"].items()}
             settings = MeasureSettings(**data["settings"])
         except FileNotFoundError:
-            raise ClueError(f"op-metric table {path} is missing; regenerate it with `{GENERATED_BY}`") from None
+            raise MissingDataError(f"op-metric table {path} is missing; regenerate it with `{GENERATED_BY}`") from None
         except (KeyError, TypeError, json.JSONDecodeError) as exc:
-            raise ClueError(f"op-metric table {path} is malformed ({exc}); regenerate it with `{GENERATED_BY}`") from None
+            raise DataIntegrityError(f"op-metric table {path} is malformed ({exc}); regenerate it with `{GENERATED_BY}`") from None
         return cls(rows, settings, {k: v for k, v in data.items() if k != "ops"})
 
     def save(self, path: str | Path = TABLE_PATH) -> None:

@@ -1,1 +1,2 @@
-"""Predictors as scikit-learn-style estimators: CLUE-NAS, the SEval-NAS oracle, and the baselines."""
+"""Predictors as scikit-learn estimators: CLUE-NAS (``clue``), the SEval-NAS oracle (``seval``), the baselines
+(``baselines``); ``base`` holds the shared estimator contract, ``training`` the one training loop and ranking loss."""

@@ -5,30 +5,51 @@ bounds b_i = 1 - 1/2^(i-1); training aligns G with C_gt (the level whose bound i
 <= accuracy) by KL + (1 - sigmoid(cos)); the level used for prediction is argmax_i sim(G, C_i), and
 P = b + sigmoid(MLP([G, C])) * (1 - b). Loss: BCE(P, acc) + alignment.
 
-Every ablation of the paper's table 4 is a switch in :class:`CLUEConfig`.
+Every ablation of the paper's table 4 is a switch: a keyword of :class:`CLUEPredictor`, or a field of
+:class:`CLUEConfig` (the same options as one frozen object; ``CLUEConfig.paper()`` is the published design).
 """
 
 from __future__ import annotations
 
+import numbers
+import os
 import warnings
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
 from clue_plugins._io import load_model_dir, save_model_dir
 from clue_plugins._state import seeded_torch
-from clue_plugins.errors import ClueError, ConfigError, DataIntegrityError, NotFittedError, UnknownOptionError, shown
+from clue_plugins.errors import ConfigError, DataIntegrityError, shown
+from clue_plugins.predictors.base import Estimator, checked_options, unknown_options
 from clue_plugins.predictors.features import graph_features, to_fraction
+from clue_plugins.predictors.training import pairwise_rank_loss, train_minibatches
 from clue_plugins.spec import ArchSpec
 
+if TYPE_CHECKING:
+    from clue_plugins.text.encoders import TextEncoder
 
-@dataclass
+#: What ``text_encoder=`` takes: a registered name, ``name:weights``, a weights path, or an encoder instance.
+EncoderLike = Union[str, "os.PathLike[str]", "TextEncoder"]
+
+__all__ = ["PAPER_OPTIONS", "CLUEConfig", "CLUEPredictor", "level_bounds", "true_levels"]
+
+
+@dataclass(frozen=True)
 class CLUEConfig:
-    """Hyperparameters and ablation switches (defaults: the best measured configuration)."""
+    """Hyperparameters and ablation switches (defaults: the best measured configuration), as one frozen object.
 
-    text_encoder: str = "minilm"   # registered text encoder (minilm offline; clip-rn50 = the paper's)
+    The fields are the keywords of :class:`CLUEPredictor` (``CLUEPredictor.from_config(cfg, **overrides)``);
+    ``CLUEConfig.paper()`` is the published design. :meth:`validate` refuses a value no model can use, and a
+    switch set (away from its default) where it has no effect: ``temperature`` without ``selection="soft"``,
+    ``train_level`` without ``selection="argmax"``, ``selection``/``similarity``/``temperature`` with
+    ``confidence=False``.
+    """
+
+    text_encoder: EncoderLike = "minilm"  # name, "name:weights", weights path or TextEncoder (minilm offline; clip-rn50 = the paper's)
     op_features: str = "metrics"   # "metrics" (five soft metrics per op) or "onehot" (ablation)
     offsets: bool = False          # fixed positional offsets E_i = i/M on the context copies (paper: True)
     alignment: bool = True         # context-alignment loss (KL + 1 - sigmoid(cos))
@@ -37,7 +58,7 @@ class CLUEConfig:
     similarity: str = "cosine"     # level selection: "cosine" or "dot" (the paper's inner product)
     selection: str = "soft"        # "argmax" (paper) or "soft": similarity-softmax mixture over levels
     temperature: float = 0.05      # softmax temperature of soft selection (on cosine similarities)
-    train_level: str = "gt"        # level used in the BCE term while training: "gt" or "max"
+    train_level: str = "gt"        # level used in the BCE term while training with argmax selection: "gt" or "max"
     cells: str = "first"           # "first" (paper: NB301 normal cell) or "all"
     flow_layout: str = "symmetric" # adjacency -> flow: "symmetric" (A + A^T, authors' code), "directed", "upper"
     prune_dead: bool = True        # encode each cell with ``none`` on ops that cannot reach the output
@@ -55,30 +76,130 @@ class CLUEConfig:
     ensemble: int = 1              # models trained with seeds seed..seed+ensemble-1, predictions averaged
     seed: int = 0
 
-    def validate(self) -> "CLUEConfig":
-        for f in fields(self):
-            value = getattr(self, f.name)
-            kind = {"int": int, "float": (int, float), "bool": bool, "str": str}.get(str(f.type).split(" ")[0])
-            if f.name == "text_rms" and value is None:
+    # -- presets and copies -------------------------------------------------------------------------
+    @classmethod
+    def paper(cls, **overrides: Any) -> CLUEConfig:
+        """The published design (section 3-4 of the paper): positional offsets, hard arg-max level selection,
+        BCE + alignment loss only, no head normalisation, no dead-op pruning, no op summary.
+
+        As the ``clue-paper`` rows of docs/RESULTS.md: the offline ``minilm`` text encoder and cosine level
+        similarity; ``CLUEConfig.paper(text_encoder="clip-rn50", similarity="dot")`` is closer still to the
+        authors' code (needs CLIP weights).
+        """
+        return cls.from_dict({**PAPER_OPTIONS, **overrides})
+
+    @classmethod
+    def from_dict(cls, options: Mapping[str, Any]) -> CLUEConfig:
+        """A config from ``{option: value}``; an unknown option raises :class:`UnknownOptionError`."""
+        if not isinstance(options, Mapping):
+            raise ConfigError(f"CLUE options must be a mapping {{option: value}}, got {shown(options)}")
+        unknown = set(options) - set(OPTION_NAMES)
+        if unknown:
+            raise unknown_options("CLUE", unknown, OPTION_NAMES)
+        return cls(**options)
+
+    def replace(self, **overrides: Any) -> CLUEConfig:
+        """A copy with ``overrides`` changed (unknown options refused)."""
+        return CLUEConfig.from_dict({**self.options(), **overrides})
+
+    def options(self) -> dict[str, Any]:
+        """``{option: value}`` of every field (values as given: ``text_encoder`` may be an encoder instance)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def changed(self) -> dict[str, Any]:
+        """The options that differ from the defaults."""
+        return {k: v for k, v in self.options().items() if not _same(v, _DEFAULTS[k])}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready options (an encoder instance as its ``source`` string), as saved in ``config.json``."""
+        from clue_plugins.text.encoders import encoder_source
+
+        return {**self.options(), "text_encoder": encoder_source(self.text_encoder)}
+
+    # -- checks -------------------------------------------------------------------------------------
+    def validate(self) -> CLUEConfig:
+        """This config with plain Python values; a value no model can use, or a switch set where it has no effect,
+        raises :class:`ConfigError` naming the option."""
+        from clue_plugins.text.encoders import TextEncoder
+
+        plain: dict[str, Any] = {}
+        for name, value in self.options().items():
+            kind = _KINDS[name]
+            if name == "text_encoder":
+                if not isinstance(value, (str, os.PathLike, TextEncoder)) or (isinstance(value, str) and not value):
+                    raise ConfigError(f"CLUE option text_encoder must be an encoder name, a weights path or a "
+                                      f"TextEncoder, got {shown(value)}")
+                plain[name] = os.fspath(value) if isinstance(value, os.PathLike) else value
                 continue
-            if kind is not None and (not isinstance(value, kind) or (kind is not bool and isinstance(value, bool))):
-                raise ConfigError(f"CLUE option {f.name} must be a {str(f.type).split(' ')[0]}, got {shown(value)}")
-        if self.M < 1:
-            raise ConfigError("M must be >= 1")
+            if name == "text_rms" and value is None:
+                plain[name] = None
+                continue
+            ok = {bool: lambda v: isinstance(v, (bool, np.bool_)),
+                  int: lambda v: isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)),
+                  float: lambda v: isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)),
+                  str: lambda v: isinstance(v, str)}[kind](value)
+            if not ok:
+                raise ConfigError(f"CLUE option {name} must be a {kind.__name__}, got {shown(value)}")
+            plain[name] = kind(value)
+        cfg = replace(self, **plain)
+        if cfg.M < 1:
+            raise ConfigError(f"M must be >= 1, got {shown(cfg.M)}")
         for name in ("temperature", "lr", "lr_late", "hidden"):
-            if not getattr(self, name) > 0:
-                raise ConfigError(f"{name} must be > 0, got {shown(getattr(self, name))}")
-        if self.rank_weight < 0 or self.lr_switch_epoch < 0:
-            raise ConfigError("rank_weight and lr_switch_epoch must be >= 0")
-        for name, allowed in (("op_features", ("metrics", "onehot")), ("similarity", ("cosine", "dot")),
-                              ("train_level", ("gt", "max")),
-                              ("selection", ("argmax", "soft")), ("cells", ("first", "all")),
-                              ("flow_layout", ("symmetric", "directed", "upper"))):
-            if getattr(self, name) not in allowed:
-                raise ConfigError(f"{name} must be one of {allowed}, got {shown(getattr(self, name))}")
-        if self.epochs < 1 or self.batch_size < 1 or self.ensemble < 1:
-            raise ConfigError("epochs, batch_size and ensemble must be >= 1")
-        return self
+            if not getattr(cfg, name) > 0:
+                raise ConfigError(f"{name} must be > 0, got {shown(getattr(cfg, name))}")
+        if cfg.text_rms is not None and not cfg.text_rms > 0:
+            raise ConfigError(f"text_rms must be > 0 or None, got {shown(cfg.text_rms)}")
+        if cfg.rank_weight < 0 or cfg.lr_switch_epoch < 0:
+            raise ConfigError("rank_weight and lr_switch_epoch must be >= 0, got "
+                              f"{shown(cfg.rank_weight)} and {shown(cfg.lr_switch_epoch)}")
+        for name, allowed in _CHOICES.items():
+            if getattr(cfg, name) not in allowed:
+                raise ConfigError(f"{name} must be one of {allowed}, got {shown(getattr(cfg, name))}")
+        if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.ensemble < 1:
+            raise ConfigError("epochs, batch_size and ensemble must be >= 1, got "
+                              f"{cfg.epochs}, {cfg.batch_size} and {cfg.ensemble}")
+        idle = cfg._ineffective()
+        if idle:
+            name, why = idle[0]
+            raise ConfigError(f"{name}={shown(getattr(cfg, name))} has no effect {why}; leave {name} at its default "
+                              f"({shown(_DEFAULTS[name])}) or change the switch it depends on")
+        return cfg
+
+    def _ineffective(self) -> list[tuple[str, str]]:
+        """(option, why) for every option set away from its default where it changes nothing."""
+        out = []
+        changed = self.changed()
+        if not self.confidence:
+            for name in ("selection", "similarity", "temperature"):
+                if name in changed:
+                    out.append((name, "with confidence=False (no confidence levels to select)"))
+        if self.confidence and self.selection != "soft" and "temperature" in changed:
+            out.append(("temperature", f"with selection={self.selection!r} (it is the soft selection's temperature)"))
+        if "train_level" in changed and not (self.confidence and self.selection == "argmax"):
+            why = "without selection='argmax' and confidence=True (soft selection trains every level)"
+            out.append(("train_level", why))
+        return out
+
+    def _without_ineffective(self) -> CLUEConfig:
+        """This config with options that have no effect put back to their defaults (for models saved before such
+        options were refused: their predictions do not change)."""
+        return replace(self, **{name: _DEFAULTS[name] for name, _ in self._ineffective()})
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and bool(a == b)
+
+
+OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(CLUEConfig))
+_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(CLUEConfig)}
+_KINDS: dict[str, type] = {name: (type(d) if d is not None else float) for name, d in _DEFAULTS.items()}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "op_features": ("metrics", "onehot"), "similarity": ("cosine", "dot"), "train_level": ("gt", "max"),
+    "selection": ("argmax", "soft"), "cells": ("first", "all"), "flow_layout": ("symmetric", "directed", "upper")}
+
+#: The published design's differences from the defaults (see :meth:`CLUEConfig.paper`).
+PAPER_OPTIONS: dict[str, Any] = {"offsets": True, "selection": "argmax", "rank_weight": 0.0, "head_norm": False,
+                                 "prune_dead": False, "op_summary": False}
 
 
 def level_bounds(M: int) -> np.ndarray:
@@ -147,82 +268,92 @@ def _build_network(cfg: CLUEConfig, flow_dim: int, op_dim: int, text_dim: int):
     return CLUENet()
 
 
-class CLUEPredictor:
+class CLUEPredictor(Estimator):
     """CLUE-NAS accuracy predictor: ``fit(specs, accuracies)``, ``predict(specs)``, ``save``/``load``.
 
     Accuracies may be fractions in [0, 1] or percent in [0, 100] (any value above 1 means percent);
     ``predict`` answers in the unit ``fit`` was given. Specs come from any adapter. Deterministic on
     the CPU for a given ``seed``.
+
+    The keywords are the options of :class:`CLUEConfig` (see there and docs/clue.md); ``text_encoder`` takes a
+    registered name, ``"name:weights"``, a weights path or a :class:`~clue_plugins.text.TextEncoder`. Build from a
+    config with :meth:`from_config`, the published design with :meth:`paper`. A scikit-learn estimator:
+    ``get_params``/``set_params``/``clone`` work, ``fit`` freezes the options into ``config_``, and ``predict``
+    reads only the fitted state.
     """
 
-    def __init__(self, **config: Any) -> None:
-        names = {f.name for f in fields(CLUEConfig)}
-        unknown = set(config) - names
-        if unknown:
-            raise UnknownOptionError(f"unknown CLUEPredictor option(s) {sorted(unknown)}; options: {sorted(names)}")
-        self.config = config
+    _fitted_attr = "models_"
 
-    # -- sklearn-style parameters ---------------------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return asdict(self._cfg())
+    @checked_options
+    def __init__(self, *, text_encoder: EncoderLike = "minilm", op_features: str = "metrics", offsets: bool = False,
+                 alignment: bool = True, confidence: bool = True, M: int = 5, similarity: str = "cosine",
+                 selection: str = "soft", temperature: float = 0.05, train_level: str = "gt", cells: str = "first",
+                 flow_layout: str = "symmetric", prune_dead: bool = True, op_summary: bool = True,
+                 standardize: bool = False, text_rms: float | None = None, head_norm: bool = True, hidden: int = 256,
+                 epochs: int = 200, batch_size: int = 16, lr: float = 0.01, lr_late: float = 0.001,
+                 lr_switch_epoch: int = 100, rank_weight: float = 1.0, ensemble: int = 1, seed: int = 0) -> None:
+        self.text_encoder = text_encoder
+        self.op_features = op_features
+        self.offsets = offsets
+        self.alignment = alignment
+        self.confidence = confidence
+        self.M = M
+        self.similarity = similarity
+        self.selection = selection
+        self.temperature = temperature
+        self.train_level = train_level
+        self.cells = cells
+        self.flow_layout = flow_layout
+        self.prune_dead = prune_dead
+        self.op_summary = op_summary
+        self.standardize = standardize
+        self.text_rms = text_rms
+        self.head_norm = head_norm
+        self.hidden = hidden
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.lr_late = lr_late
+        self.lr_switch_epoch = lr_switch_epoch
+        self.rank_weight = rank_weight
+        self.ensemble = ensemble
+        self.seed = seed
 
-    def set_params(self, **params: Any) -> "CLUEPredictor":
-        merged = {**self.config, **params}
-        self.__init__(**merged)
-        return self
+    # -- configuration ----------------------------------------------------------------------------
+    @classmethod
+    def from_config(cls, config: CLUEConfig | Mapping[str, Any] | None = None, **overrides: Any) -> CLUEPredictor:
+        """A predictor with the options of ``config`` (a :class:`CLUEConfig` or a dict), ``overrides`` changed."""
+        base = config.options() if isinstance(config, CLUEConfig) else dict(CLUEConfig.from_dict(config or {}).options())
+        return cls(**{**base, **overrides})
 
-    def _cfg(self) -> CLUEConfig:
-        return CLUEConfig(**self.config).validate()
+    @classmethod
+    def paper(cls, **overrides: Any) -> CLUEPredictor:
+        """The published design (:meth:`CLUEConfig.paper`), ``overrides`` changed."""
+        return cls.from_config(CLUEConfig.paper(**overrides))
+
+    def get_config(self) -> CLUEConfig:
+        """The checked :class:`CLUEConfig` of the current parameters: what ``fit`` freezes into ``config_``."""
+        return CLUEConfig.from_dict(self.get_params(deep=False)).validate()
+
+    def _active_config(self) -> CLUEConfig:
+        """The fitted configuration once fitted (``set_params`` after ``fit`` changes nothing), else the parameters'."""
+        return self.config_ if hasattr(self, "config_") else self.get_config()
 
     # -- features ---------------------------------------------------------------------------------
-    def _encoded_specs(self, specs: Sequence[ArchSpec]) -> list[ArchSpec]:
-        specs = list(specs)
-        if not specs:
-            raise ConfigError("no architectures given")
-        return [s.without_dead_ops() for s in specs] if self._cfg().prune_dead else specs
-
     def embed_texts(self, specs: Sequence[ArchSpec], progress: bool | None = None) -> np.ndarray:
         """Text embeddings of the specs' prompts (cached on disk; call once to warm the cache)."""
-        return self._embed(self._encoded_specs(specs), progress)
-
-    def _embed(self, encoded: list[ArchSpec], progress: bool | None = None) -> np.ndarray:
-        from clue_plugins.predictors.features import cell_selection
-        from clue_plugins.spec import prompts
-        from clue_plugins.text import get_encoder
-
-        cfg = self._cfg()
-        return get_encoder(cfg.text_encoder).encode(prompts(encoded, cell_selection(cfg.cells)), progress)
-
-    def _features(self, specs: Sequence[ArchSpec]):
-        cfg = self._cfg()
-        encoded = self._encoded_specs(specs)
-        flows, ops = graph_features(encoded, cfg.op_features, cfg.cells, symmetric=cfg.flow_layout == "symmetric",
-                                    upper_only=cfg.flow_layout == "upper")
-        text = self._embed(encoded)
-        if cfg.op_summary:
-            whole = ops.shape[1] // 5 * 5  # the zero padding adds nothing to the sums
-            sums = ops[:, :whole].reshape(len(ops), -1, 5).sum(axis=1) if cfg.op_features == "metrics" else np.zeros((len(ops), 5), np.float32)
-            ops = np.concatenate([ops, sums], axis=1).astype(np.float32)
-        if cfg.text_rms is not None:
-            # the offsets i/M are per-dimension constants: their weight against T depends on T's scale
-            rms = np.sqrt((text**2).mean(axis=1, keepdims=True))
-            text = (text / np.maximum(rms, 1e-12) * cfg.text_rms).astype(np.float32)
-        return flows, ops, text
-
-    def _standardize(self, flows, ops):
-        if not getattr(self, "stats_", None):
-            return flows, ops
-        return tuple(((a - m) / sd).astype(np.float32) for a, (m, sd) in zip((flows, ops), self.stats_))
+        cfg = self._active_config()
+        return _embed(cfg, _encoded_specs(cfg, specs), progress)
 
     # -- training ---------------------------------------------------------------------------------
     def fit(self, specs: Sequence[ArchSpec], accuracies: Sequence[float], *, unit: str = "auto",
-            joint: bool = False) -> "CLUEPredictor":
+            joint: bool = False) -> CLUEPredictor:
         """Train on ``specs`` with their accuracies (``unit``: ``auto``, ``percent`` or ``fraction``).
 
         Specs from several search spaces train one model on all of them only with ``joint=True`` (the paper's
         joint protocol); without it that is refused, since it usually means mixed-up inputs.
         """
-        cfg = self._cfg()
+        cfg = self.get_config()
         specs = _as_specs(specs)
         if len(specs) != len(accuracies):
             raise ConfigError(f"{len(specs)} architectures but {len(accuracies)} accuracies")
@@ -240,64 +371,18 @@ class CLUEPredictor:
                           "predict (confidence levels mixed without offsets); its ranking may collapse. "
                           "Use offsets=True or confidence=False for low-accuracy tasks such as ImageNet16-120.",
                           stacklevel=2)
-        flows, ops, text = self._features(specs)
-        self.stats_ = None
+        flows, ops, text = _features(cfg, specs)
+        stats = None
         if cfg.standardize:
-            self.stats_ = [(a.mean(axis=0), a.std(axis=0) + 1e-6) for a in (flows, ops)]
-            flows, ops = self._standardize(flows, ops)
-        self.dims_ = (flows.shape[1], ops.shape[1], text.shape[1])
-        self.models_ = []
-        for k in range(cfg.ensemble):
-            self.models_.append(self._train_one(cfg, cfg.seed + k, flows, ops, text, y))
-        self.n_train_ = len(specs)
-        self.scale_, self.spaces_ = scale, spaces
+            stats = [(a.mean(axis=0), a.std(axis=0) + 1e-6) for a in (flows, ops)]
+            flows, ops = _standardized(stats, flows, ops)
+        dims = (flows.shape[1], ops.shape[1], text.shape[1])
+        models = [_train_one(cfg, cfg.seed + k, dims, flows, ops, text, y) for k in range(cfg.ensemble)]
+        self.config_, self.stats_, self.dims_, self.models_ = cfg, stats, dims, models
+        self.n_train_, self.scale_, self.spaces_ = len(specs), scale, spaces
         return self
 
-    def _train_one(self, cfg, seed, flows, ops, text, y):
-        import torch
-        import torch.nn.functional as F
-
-        gen = torch.Generator().manual_seed(seed)
-        with seeded_torch(seed):  # layer initialisation draws from torch's global generator
-            net = _build_network(cfg, *self.dims_)
-        X = [torch.from_numpy(a) for a in (flows, ops, text)]
-        target = torch.tensor(y, dtype=torch.float32)
-        level = torch.from_numpy(true_levels(y, cfg.M)).long()
-        opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-        n = len(y)
-        steps = max(1, round(n / cfg.batch_size))
-        net.train()
-        for epoch in range(cfg.epochs):
-            if epoch == cfg.lr_switch_epoch:
-                for group in opt.param_groups:
-                    group["lr"] = cfg.lr_late
-            for _ in range(steps):
-                idx = torch.randint(0, n, (cfg.batch_size,), generator=gen)  # sampling with replacement
-                flow, op, txt = (a[idx] for a in X)
-                lv = level[idx] if cfg.train_level == "gt" and cfg.selection == "argmax" else None
-                pred, g, ctx = net(flow, op, txt, lv)
-                loss = F.binary_cross_entropy(pred.clamp(1e-6, 1 - 1e-6), target[idx])
-                if cfg.rank_weight:
-                    # logistic loss on every ordered pair of the batch: Spearman only cares about order
-                    diff = (pred[:, None] - pred[None, :]) * 100.0
-                    order = torch.sign(target[idx][:, None] - target[idx][None, :])
-                    loss = loss + cfg.rank_weight * (F.softplus(-order * diff) * order.abs()).sum() / order.abs().sum().clamp(min=1)
-                if cfg.alignment:
-                    c_gt = ctx[torch.arange(len(idx)), level[idx]]
-                    kl = F.kl_div(F.log_softmax(g, dim=1), F.softmax(c_gt, dim=1), reduction="batchmean")
-                    cos = F.cosine_similarity(g, c_gt, dim=1)
-                    loss = loss + kl + (1 - torch.sigmoid(cos)).mean()
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-        net.eval()
-        return net
-
     # -- inference --------------------------------------------------------------------------------
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "models_"):
-            raise NotFittedError("this CLUEPredictor is not fitted yet: call fit(specs, accuracies) or CLUEPredictor.load(path)")
-
     def _check_spaces(self, specs: list[ArchSpec], cross_space: bool) -> None:
         trained = getattr(self, "spaces_", None)  # None: saved before the spaces were recorded
         if cross_space or not trained:
@@ -307,6 +392,18 @@ class CLUEPredictor:
             raise ConfigError(f"this model was trained on {', '.join(trained)} and is asked about {', '.join(other)}; "
                               "pass cross_space=True to transfer it across search spaces, or fit it on that space")
 
+    def _inputs(self, specs: Sequence[ArchSpec], cross_space: bool):
+        self._check_fitted()
+        specs = _as_specs(specs)
+        self._check_spaces(specs, cross_space)
+        flows, ops, text = _features(self.config_, specs)
+        flows, ops = _standardized(self.stats_, flows, ops)
+        if (flows.shape[1], ops.shape[1], text.shape[1]) != tuple(self.dims_):
+            raise ConfigError(f"feature sizes {(flows.shape[1], ops.shape[1], text.shape[1])} differ from the "
+                              f"{tuple(self.dims_)} the model was trained on: its text encoder "
+                              f"{shown(self.config_.text_encoder)} is not the one it was trained with")
+        return flows, ops, text
+
     def predict(self, specs: Sequence[ArchSpec], *, cross_space: bool = False) -> np.ndarray:
         """Predicted accuracies, in the unit of the training accuracies.
 
@@ -315,13 +412,7 @@ class CLUEPredictor:
         """
         import torch
 
-        self._check_fitted()
-        specs = _as_specs(specs)
-        self._check_spaces(specs, cross_space)
-        flows, ops, text = self._features(specs)
-        flows, ops = self._standardize(flows, ops)
-        if (flows.shape[1], ops.shape[1], text.shape[1]) != self.dims_:
-            raise ClueError("feature sizes differ from training: was the text encoder changed after fit?")
+        flows, ops, text = self._inputs(specs, cross_space)
         X = [torch.from_numpy(a) for a in (flows, ops, text)]
         outs = []
         with torch.no_grad():
@@ -334,12 +425,7 @@ class CLUEPredictor:
         """Selected confidence level (0-based) per architecture, from the first ensemble member."""
         import torch
 
-        self._check_fitted()
-        specs = _as_specs(specs)
-        self._check_spaces(specs, cross_space)
-        flows, ops, text = self._features(specs)
-        flows, ops = self._standardize(flows, ops)
-        flows, ops, text = (torch.from_numpy(a) for a in (flows, ops, text))
+        flows, ops, text = (torch.from_numpy(a) for a in self._inputs(specs, cross_space))
         net = self.models_[0]
         with torch.no_grad():
             g = net.graph(flows, ops)
@@ -347,44 +433,133 @@ class CLUEPredictor:
 
     # -- persistence ------------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        """Write ``path/config.json`` and ``path/weights.pt`` (state dicts only, no pickled code)."""
+        """Write ``path/config.json`` and ``path/weights.pt`` (state dicts only, no pickled code).
+
+        ``config`` holds the fitted options; a ``text_encoder`` instance is saved as its ``source`` (a name or a
+        weights path) and :meth:`load` builds that encoder again.
+        """
         self._check_fitted()
-        meta = {"format": "clue-nas-predictor/1", "config": asdict(self._cfg()), "scale": self.scale_,
+        meta = {"format": "clue-nas-predictor/1", "config": self.config_.to_dict(), "scale": self.scale_,
                 "dims": list(self.dims_), "n_train": self.n_train_, "spaces": list(self.spaces_ or []),
                 "standardize": [[m.tolist(), sd.tolist()] for m, sd in self.stats_] if self.stats_ else None}
         save_model_dir(path, "config.json", meta, "weights.pt", [m.state_dict() for m in self.models_])
 
     @classmethod
-    def load(cls, path: str | Path) -> "CLUEPredictor":
-        """A predictor written by :meth:`save`; a damaged or edited folder is refused with what to do."""
+    def load(cls, path: str | Path, *, text_encoder: EncoderLike | None = None) -> CLUEPredictor:
+        """A predictor written by :meth:`save`; a damaged or edited folder is refused with what to do.
+
+        ``text_encoder`` replaces the saved one (e.g. the same CLIP weights at another path on this machine).
+        """
         meta, states = load_model_dir(path, "config.json", "weights.pt", "clue-nas-predictor/1", "a CLUE predictor")
         where = Path(path) / "config.json"
         try:
             config = meta["config"]
             if not isinstance(config, dict):
                 raise TypeError("config is not an object")
-            self = cls(**config)
-            self._cfg()
-            self.scale_, self.dims_, self.n_train_ = float(meta["scale"]), tuple(int(d) for d in meta["dims"]), int(meta["n_train"])
-            if self.scale_ not in (1.0, 100.0) or len(self.dims_) != 3:
+            if text_encoder is not None:
+                config = {**config, "text_encoder": text_encoder}
+            cfg = _loaded_config(config)
+            self = cls.from_config(cfg)
+            scale, dims, n_train = float(meta["scale"]), tuple(int(d) for d in meta["dims"]), int(meta["n_train"])
+            if scale not in (1.0, 100.0) or len(dims) != 3:
                 raise ValueError("scale or dims out of range")
-            self.spaces_ = [str(s) for s in meta.get("spaces") or []] or None
-            stats = meta.get("standardize")
-            self.stats_ = [(np.asarray(m, np.float32), np.asarray(sd, np.float32)) for m, sd in stats] if stats else None
+            spaces = [str(s) for s in meta.get("spaces") or []] or None
+            saved_stats = meta.get("standardize")
+            stats = [(np.asarray(m, np.float32), np.asarray(sd, np.float32)) for m, sd in saved_stats] if saved_stats else None
             if not isinstance(states, list) or not states:
                 raise ValueError("weights.pt holds no models")
-            self.models_ = []
+            models = []
             for state in states:
-                net = _build_network(self._cfg(), *self.dims_)
+                net = _build_network(cfg, *dims)
                 net.load_state_dict(state)
-                self.models_.append(net.eval())
+                models.append(net.eval())
         except ConfigError as exc:
             raise DataIntegrityError(f"{where} has a value this version cannot use ({exc}); save the model again, "
                                      "or fix the edited value") from None
         except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
             raise DataIntegrityError(f"{where} and weights.pt do not describe a CLUE predictor this version can load "
                                      f"({type(exc).__name__}: {shown(str(exc), 160)}); save the model again") from None
+        self.config_, self.stats_, self.dims_, self.models_ = cfg, stats, dims, models
+        self.n_train_, self.scale_, self.spaces_ = n_train, scale, spaces
         return self
+
+
+def _loaded_config(config: Mapping[str, Any]) -> CLUEConfig:
+    """The config of a saved model. Models saved before ineffective switches were refused may hold one (say
+    ``temperature`` with ``selection="argmax"``): it changed nothing, so it is put back to its default."""
+    cfg = CLUEConfig.from_dict(config)
+    try:
+        return cfg.validate()
+    except ConfigError:
+        return cfg._without_ineffective().validate()
+
+
+def _encoded_specs(cfg: CLUEConfig, specs: Sequence[ArchSpec]) -> list[ArchSpec]:
+    specs = list(specs)
+    if not specs:
+        raise ConfigError("no architectures given")
+    return [s.without_dead_ops() for s in specs] if cfg.prune_dead else specs
+
+
+def _embed(cfg: CLUEConfig, encoded: list[ArchSpec], progress: bool | None = None) -> np.ndarray:
+    from clue_plugins.predictors.features import cell_selection
+    from clue_plugins.spec import prompts
+    from clue_plugins.text import resolve_encoder
+
+    return resolve_encoder(cfg.text_encoder).encode(prompts(encoded, cell_selection(cfg.cells)), progress)
+
+
+def _features(cfg: CLUEConfig, specs: Sequence[ArchSpec]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    encoded = _encoded_specs(cfg, specs)
+    flows, ops = graph_features(encoded, cfg.op_features, cfg.cells, symmetric=cfg.flow_layout == "symmetric",
+                                upper_only=cfg.flow_layout == "upper")
+    text = _embed(cfg, encoded)
+    if cfg.op_summary:
+        whole = ops.shape[1] // 5 * 5  # the zero padding adds nothing to the sums
+        sums = ops[:, :whole].reshape(len(ops), -1, 5).sum(axis=1) if cfg.op_features == "metrics" else np.zeros((len(ops), 5), np.float32)
+        ops = np.concatenate([ops, sums], axis=1).astype(np.float32)
+    if cfg.text_rms is not None:
+        # the offsets i/M are per-dimension constants: their weight against T depends on T's scale
+        rms = np.sqrt((text**2).mean(axis=1, keepdims=True))
+        text = (text / np.maximum(rms, 1e-12) * cfg.text_rms).astype(np.float32)
+    return flows, ops, text
+
+
+def _standardized(stats, flows: np.ndarray, ops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if not stats:
+        return flows, ops
+    return tuple(((a - m) / sd).astype(np.float32) for a, (m, sd) in zip((flows, ops), stats))  # type: ignore[return-value]
+
+
+def _train_one(cfg: CLUEConfig, seed: int, dims: tuple[int, int, int], flows, ops, text, y):
+    import torch
+    import torch.nn.functional as F
+
+    gen = torch.Generator().manual_seed(seed)
+    with seeded_torch(seed):  # layer initialisation draws from torch's global generator
+        net = _build_network(cfg, *dims)
+    X = [torch.from_numpy(a) for a in (flows, ops, text)]
+    target = torch.tensor(y, dtype=torch.float32)
+    level = torch.from_numpy(true_levels(y, cfg.M)).long()
+    use_gt_level = cfg.train_level == "gt" and cfg.selection == "argmax"
+
+    def batch_loss(idx):
+        flow, op, txt = (a[idx] for a in X)
+        pred, g, ctx = net(flow, op, txt, level[idx] if use_gt_level else None)
+        loss = F.binary_cross_entropy(pred.clamp(1e-6, 1 - 1e-6), target[idx])
+        if cfg.rank_weight:  # Spearman only cares about order
+            loss = loss + pairwise_rank_loss(pred, target[idx], 100.0, cfg.rank_weight)
+        if cfg.alignment:
+            c_gt = ctx[torch.arange(len(idx)), level[idx]]
+            kl = F.kl_div(F.log_softmax(g, dim=1), F.softmax(c_gt, dim=1), reduction="batchmean")
+            cos = F.cosine_similarity(g, c_gt, dim=1)
+            loss = loss + kl + (1 - torch.sigmoid(cos)).mean()
+        return loss
+
+    return train_minibatches(net, torch.optim.Adam(net.parameters(), lr=cfg.lr), batch_loss, len(y),
+                             batch_size=cfg.batch_size, steps_per_epoch=max(1, round(len(y) / cfg.batch_size)),
+                             epochs=cfg.epochs, generator=gen,
+                             lr_schedule=lambda epoch: cfg.lr_late if epoch == cfg.lr_switch_epoch else None)
 
 
 def _as_specs(specs: Sequence[ArchSpec]) -> list[ArchSpec]:

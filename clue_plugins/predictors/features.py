@@ -20,7 +20,7 @@ def cell_selection(cells: str) -> Sequence[int] | None:
         return (0,)
     if cells == "all":
         return None
-    raise ValueError(f"cells must be 'first' or 'all', got {cells!r}")
+    raise ConfigError(f"cells must be 'first' or 'all', got {shown(cells)}")
 
 
 def graph_features(specs: Sequence[ArchSpec], op_features: str = "metrics", cells: str = "first",
@@ -33,7 +33,7 @@ def graph_features(specs: Sequence[ArchSpec], op_features: str = "metrics", cell
     elif op_features == "onehot":
         ops = one_hot_ops(specs, CANONICAL_OPS, ONE_HOT_NODES, cells=sel)
     else:
-        raise ValueError(f"op_features must be 'metrics' or 'onehot', got {op_features!r}")
+        raise ConfigError(f"op_features must be 'metrics' or 'onehot', got {shown(op_features)}")
     return flows, ops
 
 

@@ -38,10 +38,12 @@ see :func:`~clue_plugins.networks.strings.network_string`), ready SEval strings,
 
 from __future__ import annotations
 
+import numbers
+import os
 import re
 import warnings
 from collections import Counter
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -49,8 +51,14 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from clue_plugins._io import load_model_dir, save_model_dir
-from clue_plugins.errors import ClueError, ConfigError, DataIntegrityError, NotFittedError, shown
+from clue_plugins._state import seeded_torch
+from clue_plugins.errors import ConfigError, DataIntegrityError, NotFittedError, UnknownNameError, shown
+from clue_plugins.predictors.base import Estimator, checked_options, unknown_options
+from clue_plugins.predictors.clue import EncoderLike
+from clue_plugins.predictors.training import pairwise_rank_loss, train_minibatches
 from clue_plugins.spec import ArchSpec
+
+__all__ = ["SEvalConfig", "SEvalOracle", "is_accuracy", "output_range", "resolve_features"]
 
 _SEVAL_STRING = re.compile(r"^0_\w+")
 FORMAT = "seval-oracle/1"
@@ -68,11 +76,12 @@ OOD_VARIANCE = 0.99
 _OOD_MAX_DIRECTIONS = 64
 
 
-@dataclass
+@dataclass(frozen=True)
 class SEvalConfig:
-    """Hyperparameters of the oracle (defaults: the best measured configuration)."""
+    """Hyperparameters of the oracle (defaults: the best measured configuration), as one frozen object; the
+    fields are the keywords of :class:`SEvalOracle` (``SEvalOracle.from_config(cfg, **overrides)``)."""
 
-    text_encoder: str = "minilm"   # registered text encoder (the authors used t5-small, mean-pooled)
+    text_encoder: EncoderLike = "minilm"  # name, "name:weights", weights path or TextEncoder (the authors: t5-small, mean-pooled)
     pooling: str = "mean"          # "mean" over chunks of the string, or "truncate" (the encoder's own cut)
     chunk_tokens: int | None = 16  # model tokens per chunk (None: the encoder's maximum; measured: small is better)
     features: str = "auto"         # "embedding", "tokens", "tokens+embedding", or "auto" (by metric kind, see module doc)
@@ -87,41 +96,107 @@ class SEvalConfig:
     seed: int = 0
     accuracy_unit: str = "auto"    # labels of accuracy.* metrics: "auto" (refuses a mix), "percent" or "fraction"
 
+    @classmethod
+    def from_dict(cls, options: Mapping[str, Any]) -> "SEvalConfig":
+        """A config from ``{option: value}``; an unknown option raises :class:`UnknownOptionError`."""
+        if not isinstance(options, Mapping):
+            raise ConfigError(f"SEval options must be a mapping {{option: value}}, got {shown(options)}")
+        names = [f.name for f in fields(cls)]
+        unknown = set(options) - set(names)
+        if unknown:
+            raise unknown_options("SEvalOracle", unknown, names)
+        return cls(**options)
+
+    def options(self) -> dict[str, Any]:
+        """``{option: value}`` of every field."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready options (an encoder instance as its ``source`` string), as saved in ``oracle.json``."""
+        from clue_plugins.text.encoders import encoder_source
+
+        return {**self.options(), "text_encoder": encoder_source(self.text_encoder)}
+
     def validate(self) -> "SEvalConfig":
+        """This config with plain Python values; a value the oracle cannot use raises :class:`ConfigError`."""
+        from clue_plugins.text.encoders import TextEncoder
         from clue_plugins.text.long_text import POOLINGS
 
-        if self.pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
-        if self.features not in FEATURES:
-            raise ValueError(f"features must be one of {FEATURES}, got {self.features!r}")
-        if self.head not in HEADS:
-            raise ValueError(f"head must be one of {HEADS}, got {self.head!r}")
-        if self.steps < 1 or self.batch_size < 1 or self.hidden < 1:
-            raise ValueError("steps, batch_size and hidden must be >= 1")
-        if self.accuracy_unit not in _UNITS:
-            raise ConfigError(f"accuracy_unit must be one of {', '.join(_UNITS)}, got {shown(self.accuracy_unit)}")
-        return self
+        enc = self.text_encoder
+        if not isinstance(enc, (str, os.PathLike, TextEncoder)) or (isinstance(enc, str) and not enc):
+            raise ConfigError(f"text_encoder must be an encoder name, a weights path or a TextEncoder, got {shown(enc)}")
+        plain: dict[str, Any] = {"text_encoder": os.fspath(enc) if isinstance(enc, os.PathLike) else enc}
+        for name in ("hidden", "steps", "batch_size", "num_classes", "seed", "chunk_tokens"):
+            value = getattr(self, name)
+            if name == "chunk_tokens" and value is None:
+                continue
+            if not isinstance(value, numbers.Integral) or isinstance(value, (bool, np.bool_)):
+                raise ConfigError(f"SEval option {name} must be an int, got {shown(value)}")
+            plain[name] = int(value)
+        for name in ("lr", "weight_decay", "rank_weight"):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)) or not np.isfinite(value):
+                raise ConfigError(f"SEval option {name} must be a number, got {shown(value)}")
+            plain[name] = float(value)
+        cfg = replace(self, **plain)
+        for name, allowed in (("pooling", POOLINGS), ("features", FEATURES), ("head", HEADS), ("accuracy_unit", _UNITS)):
+            if getattr(cfg, name) not in allowed:
+                raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {shown(getattr(cfg, name))}")
+        if cfg.steps < 1 or cfg.batch_size < 1 or cfg.hidden < 1 or cfg.num_classes < 1:
+            raise ConfigError("steps, batch_size, hidden and num_classes must be >= 1, got "
+                              f"{cfg.steps}, {cfg.batch_size}, {cfg.hidden} and {cfg.num_classes}")
+        if cfg.chunk_tokens is not None and cfg.chunk_tokens < 1:
+            raise ConfigError(f"chunk_tokens must be >= 1 or None, got {shown(cfg.chunk_tokens)}")
+        if not cfg.lr > 0 or cfg.weight_decay < 0 or cfg.rank_weight < 0:
+            raise ConfigError(f"lr must be > 0 and weight_decay, rank_weight >= 0, got {cfg.lr}, {cfg.weight_decay} "
+                              f"and {cfg.rank_weight}")
+        return cfg
 
 
-class SEvalOracle:
-    """Multi-metric oracle: ``fit(items, {metric: values})``, ``predict(items) -> {metric: array}``."""
+class SEvalOracle(Estimator):
+    """Multi-metric oracle: ``fit(items, {metric: values})``, ``predict(items) -> {metric: array}``.
 
-    def __init__(self, **config: Any) -> None:
-        names = {f.name for f in fields(SEvalConfig)}
-        unknown = set(config) - names
-        if unknown:
-            raise TypeError(f"unknown SEvalOracle option(s) {sorted(unknown)}; options: {sorted(names)}")
-        self.config = config
+    The keywords are the options of :class:`SEvalConfig` (docs/seval.md); ``text_encoder`` takes a registered
+    name, ``"name:weights"``, a weights path or a :class:`~clue_plugins.text.TextEncoder`. A scikit-learn
+    estimator: ``fit`` freezes the options into ``config_``; :meth:`add_metric` trains new heads with that same
+    configuration.
+    """
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return asdict(self._cfg())
+    _fitted_attr = "heads_"
 
-    def set_params(self, **params: Any) -> "SEvalOracle":
-        self.__init__(**{**self.config, **params})
-        return self
+    @checked_options
+    def __init__(self, *, text_encoder: EncoderLike = "minilm", pooling: str = "mean", chunk_tokens: int | None = 16,
+                 features: str = "auto", head: str = "ensemble", hidden: int = 256, steps: int = 1500,
+                 batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 1e-3, rank_weight: float = 1.0,
+                 num_classes: int = 10, seed: int = 0, accuracy_unit: str = "auto") -> None:
+        self.text_encoder = text_encoder
+        self.pooling = pooling
+        self.chunk_tokens = chunk_tokens
+        self.features = features
+        self.head = head
+        self.hidden = hidden
+        self.steps = steps
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.rank_weight = rank_weight
+        self.num_classes = num_classes
+        self.seed = seed
+        self.accuracy_unit = accuracy_unit
+
+    @classmethod
+    def from_config(cls, config: SEvalConfig | Mapping[str, Any] | None = None, **overrides: Any) -> "SEvalOracle":
+        """An oracle with the options of ``config`` (an :class:`SEvalConfig` or a dict), ``overrides`` changed."""
+        base = config.options() if isinstance(config, SEvalConfig) else SEvalConfig.from_dict(config or {}).options()
+        return cls(**{**base, **overrides})
+
+    def get_config(self) -> SEvalConfig:
+        """The checked :class:`SEvalConfig` of the current parameters: what ``fit`` freezes into ``config_``."""
+        return SEvalConfig.from_dict(self.get_params(deep=False)).validate()
 
     def _cfg(self) -> SEvalConfig:
-        return SEvalConfig(**self.config).validate()
+        """The fitted configuration once fitted, else the parameters'."""
+        return self.config_ if hasattr(self, "config_") else self.get_config()
 
     @property
     def metrics(self) -> list[str]:
@@ -162,20 +237,20 @@ class SEvalOracle:
         example_input = _example(example_input, example_inputs)
         items = list(items)
         if not items:
-            raise ValueError("no networks given")
+            raise ConfigError("no networks given")
         return self._embed_strings(self.strings(items, example_input, progress), progress)
 
     def _embed_strings(self, strings: list[str], progress: bool | None) -> np.ndarray:
-        from clue_plugins.text import get_encoder
+        from clue_plugins.text import resolve_encoder
         from clue_plugins.text.long_text import embed_long
 
         cfg = self._cfg()
-        return embed_long(get_encoder(cfg.text_encoder), strings, cfg.pooling, cfg.chunk_tokens, progress)
+        return embed_long(resolve_encoder(cfg.text_encoder), strings, cfg.pooling, cfg.chunk_tokens, progress)
 
     def _inputs(self, items: Sequence[Any], example_input: Any, progress: bool | None) -> "_Inputs":
         items = list(items)
         if not items:
-            raise ValueError("no networks given")
+            raise ConfigError("no networks given")
         return _Inputs(self, self.strings(items, example_input, progress), progress)
 
     # -- training -----------------------------------------------------------------------------------
@@ -186,17 +261,23 @@ class SEvalOracle:
         ``targets`` maps metric names to one value per item; NaN marks a network without that metric.
         """
         example_input = _example(example_input, example_inputs)
+        cfg = self.get_config()
         items = list(items)
         if not isinstance(targets, Mapping) or not targets:
-            raise ValueError("targets must be a non-empty mapping {metric name: values}")
+            raise ConfigError(f"targets must be a non-empty mapping {{metric name: values}}, got {shown(targets)}")
         for name, values in targets.items():
             if len(values) != len(items):
-                raise ValueError(f"metric {name!r} has {len(values)} values but {len(items)} networks were given")
-            output_range(name, _label_array(name, values), self._cfg().accuracy_unit)  # before any network is traced
-        inputs = self._inputs(items, example_input, progress)
-        self.heads_ = {}
-        for name, values in targets.items():
-            self._fit_head(name, inputs, values)
+                raise ConfigError(f"metric {name!r} has {len(values)} values but {len(items)} networks were given")
+            output_range(name, _label_array(name, values), cfg.accuracy_unit)  # before any network is traced
+        for attr in ("config_", "heads_"):  # a refit starts from nothing: heads of the old config must not survive
+            self.__dict__.pop(attr, None)
+        self.config_ = cfg
+        try:
+            inputs = self._inputs(items, example_input, progress)
+            self.heads_ = {name: self._fit_head(name, inputs, values) for name, values in targets.items()}
+        except BaseException:
+            del self.config_
+            raise
         return self
 
     def add_metric(self, name: str, items: Sequence[Any], values: Sequence[float], example_input: Any = None,
@@ -209,29 +290,44 @@ class SEvalOracle:
         """
         example_input = _example(example_input, example_inputs)
         items = list(items)
+        if hasattr(self, "config_"):
+            cfg = self.config_
+            now = self.get_config()
+            moved = [k for k, v in now.options().items() if v != getattr(cfg, k)]
+            if moved:
+                raise ConfigError(f"the options {moved} changed since fit; add_metric trains with the fitted options: "
+                                  "set them back, or fit again")
+        else:
+            cfg = self.get_config()
         if len(values) != len(items):
-            raise ValueError(f"metric {name!r} has {len(values)} values but {len(items)} networks were given")
+            raise ConfigError(f"metric {name!r} has {len(values)} values but {len(items)} networks were given")
         if name in getattr(self, "heads_", {}) and not replace:
-            raise ClueError(f"metric {name!r} already has a head; pass replace=True to retrain it")
-        if not hasattr(self, "heads_"):
-            self.heads_ = {}
+            raise ConfigError(f"metric {name!r} already has a head; pass replace=True to retrain it")
         if features is not None and features not in FEATURES:
-            raise ValueError(f"features must be one of {FEATURES}, got {features!r}")
+            raise ConfigError(f"features must be one of {', '.join(FEATURES)}, got {shown(features)}")
         if unit is not None and unit not in _UNITS:
             raise ConfigError(f"unit must be one of {', '.join(_UNITS)}, got {shown(unit)}")
         values = _label_array(name, values)
-        output_range(name, values, unit or self._cfg().accuracy_unit)  # refuse bad labels before tracing networks
-        self._fit_head(name, self._inputs(items, example_input, None), values, features, unit)
+        output_range(name, values, unit or cfg.accuracy_unit)  # refuse bad labels before tracing networks
+        fresh = not hasattr(self, "config_")
+        self.config_ = cfg
+        try:
+            head = self._fit_head(name, self._inputs(items, example_input, None), values, features, unit)
+        except BaseException:
+            if fresh:
+                del self.config_
+            raise
+        self.heads_ = {**getattr(self, "heads_", {}), name: head}
         return self
 
     def _fit_head(self, name: str, inputs: "_Inputs", values: Sequence[float], features: str | None = None,
-                  unit: str | None = None) -> None:
+                  unit: str | None = None) -> dict[str, Any]:
         y = _label_array(name, values)
         keep = np.isfinite(y)
         if keep.sum() < 2:
-            raise ValueError(f"metric {name!r} needs at least 2 finite values, got {int(keep.sum())}")
+            raise ConfigError(f"metric {name!r} needs at least 2 finite values, got {int(keep.sum())}")
         y = y[keep]
-        cfg = self._cfg()
+        cfg = self.config_
         clip = output_range(name, y, unit or cfg.accuracy_unit)
         lo, hi = float(y.min()), float(y.max())
         span = hi - lo if hi > lo else 1.0
@@ -255,7 +351,7 @@ class SEvalOracle:
                 head["weights"] = _ridge(Xs, ys)
             if cfg.head in ("mlp", "ensemble"):
                 head["net"] = _train_mlp(Xs, ys, cfg)
-        self.heads_[name] = head
+        return head
 
     # -- inference ----------------------------------------------------------------------------------
     def predict(self, items: Sequence[Any], metrics: Sequence[str] | None = None, example_input: Any = None,
@@ -270,7 +366,7 @@ class SEvalOracle:
         wanted = list(self.heads_) if metrics is None else [metrics] if isinstance(metrics, str) else list(metrics)
         for m in wanted:
             if m not in self.heads_:
-                raise ClueError(f"unknown metric {m!r}; this oracle predicts {', '.join(self.heads_)}. "
+                raise UnknownNameError(f"unknown metric {m!r}; this oracle predicts {', '.join(self.heads_)}. "
                                 "Attach it with add_metric(name, networks, values)")
         inputs = self._inputs(items, example_input, progress)
         out = {m: self._predict_head(m, self.heads_[m], inputs) for m in wanted}
@@ -284,7 +380,7 @@ class SEvalOracle:
         head reads no embedding, or was saved without this reference). Above ``OOD_LIMIT``, predict warns."""
         example_input = _example(example_input, example_inputs)
         if metric not in getattr(self, "heads_", {}):
-            raise ClueError(f"unknown metric {metric!r}; this oracle predicts "
+            raise UnknownNameError(f"unknown metric {metric!r}; this oracle predicts "
                             f"{', '.join(self.metrics) or 'nothing yet'}")
         inputs = self._inputs(items, example_input, progress)
         d = _ood_distance(self.heads_[metric], inputs)
@@ -346,7 +442,7 @@ class SEvalOracle:
 
         if not getattr(self, "heads_", None):
             raise NotFittedError("nothing to save: this SEvalOracle has no heads yet")
-        meta = {"format": FORMAT, "config": asdict(self._cfg()),
+        meta = {"format": FORMAT, "config": self.config_.to_dict(),
                 "heads": {m: {k: h[k] for k in _META if k in h}
                           for m, h in self.heads_.items()}}
         tensors = {}
@@ -357,25 +453,29 @@ class SEvalOracle:
         save_model_dir(path, "oracle.json", meta, "heads.pt", tensors)
 
     @classmethod
-    def load(cls, path: str | Path) -> "SEvalOracle":
+    def load(cls, path: str | Path, *, text_encoder: EncoderLike | None = None) -> "SEvalOracle":
+        """An oracle written by :meth:`save` (``text_encoder`` replaces the saved one, e.g. weights moved)."""
         meta, tensors = load_model_dir(path, "oracle.json", "heads.pt", FORMAT, "an SEval oracle")
         config, heads = meta.get("config"), meta.get("heads")
         if not isinstance(config, dict) or not isinstance(heads, dict) or not isinstance(tensors, dict):
             raise DataIntegrityError(f"{path}: oracle.json lacks its config or heads, or heads.pt its tensors; "
                                      "the saved SEval oracle is damaged: save it again")
+        if text_encoder is not None:
+            config = {**config, "text_encoder": text_encoder}
         try:
-            self = cls(**config)
-            cfg = self._cfg()
+            cfg = SEvalConfig.from_dict(config).validate()
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{path}/oracle.json has a config this version cannot use ({exc}); "
                               "fix or remove that option, or save the oracle again") from None
-        self.heads_ = {}
+        loaded = {}
         for m, info in heads.items():
             try:
-                self.heads_[m] = _load_head(m, info, tensors[m], cfg)
+                loaded[m] = _load_head(m, info, tensors[m], cfg)
             except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
                 raise DataIntegrityError(f"{path}: the saved head {shown(m)} is damaged ({type(exc).__name__}: "
                                          f"{str(exc)[:200]}); save the oracle again") from None
+        self = cls.from_config(cfg)
+        self.config_, self.heads_ = cfg, loaded
         return self
 
 
@@ -554,22 +654,18 @@ def _train_mlp(X: np.ndarray, y: np.ndarray, cfg: SEvalConfig):
     import torch
     import torch.nn.functional as F
 
-    torch.manual_seed(cfg.seed)
+    with seeded_torch(cfg.seed):  # layer initialisation draws from torch's global generator; the caller's is kept
+        net = _mlp(X.shape[1], cfg.hidden)
     gen = torch.Generator().manual_seed(cfg.seed)
-    net = _mlp(X.shape[1], cfg.hidden)
-    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-    n, bs = len(y), min(cfg.batch_size, len(y))
-    net.train()
-    for _ in range(cfg.steps):
-        idx = torch.randint(0, n, (bs,), generator=gen)
+
+    def batch_loss(idx):
         pred = net(Xt[idx]).squeeze(1)
         loss = F.mse_loss(pred, yt[idx])
         if cfg.rank_weight:
-            diff = (pred[:, None] - pred[None, :]) * 10.0
-            order = torch.sign(yt[idx][:, None] - yt[idx][None, :])
-            loss = loss + cfg.rank_weight * (F.softplus(-order * diff) * order.abs()).sum() / order.abs().sum().clamp(min=1)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return net.eval()
+            loss = loss + pairwise_rank_loss(pred, yt[idx], 10.0, cfg.rank_weight)
+        return loss
+
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    return train_minibatches(net, opt, batch_loss, len(y), batch_size=min(cfg.batch_size, len(y)),
+                             steps_per_epoch=cfg.steps, generator=gen)

@@ -8,10 +8,14 @@
   :class:`ProxyScorer` (FreeREA's training-free proxies on the real networks), :class:`MergedScorer`.
 - Fitness: :class:`ObjectiveFitness` (objective with budgets), :class:`RelativeFitness` (FreeREA's
   max-normalised sum, with the same budgets).
+- Fronts: :func:`pareto_front`, :func:`hypervolume` (accuracy up, latency down).
+
+The search experiment that compares these searches (``clue-nas search-bench``) is in :mod:`clue_plugins.experiments`.
 """
 
 from clue_plugins.search.evolution import Budget, CountingScorer, Evolution, Record, SearchRun
 from clue_plugins.search.fitness import FREEREA_WEIGHTS, ObjectiveFitness, RelativeFitness
+from clue_plugins.search.fronts import hypervolume, pareto_front
 from clue_plugins.search.guided import predictor_evolution, predictor_random
 from clue_plugins.search.proxies import PROXIES, ProxyScorer
 from clue_plugins.search.scorers import MergedScorer, PredictorScorer, TableScorer
@@ -19,4 +23,4 @@ from clue_plugins.search.spaces import SpaceOps, register_space
 
 __all__ = ["FREEREA_WEIGHTS", "PROXIES", "Budget", "CountingScorer", "Evolution", "MergedScorer", "ObjectiveFitness",
            "PredictorScorer", "ProxyScorer", "Record", "RelativeFitness", "SearchRun", "SpaceOps", "TableScorer",
-           "predictor_evolution", "predictor_random", "register_space"]
+           "hypervolume", "pareto_front", "predictor_evolution", "predictor_random", "register_space"]

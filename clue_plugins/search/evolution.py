@@ -20,9 +20,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from clue_plugins.errors import ClueError
+from clue_plugins.errors import ClueError, ConfigError
 from clue_plugins.search.fitness import ObjectiveFitness
-from clue_plugins.search.spaces import SpaceOps
+from clue_plugins.search.spaces import SpaceOps, searchable
+from clue_plugins.spaces.base import SearchSpace
 from clue_plugins.spec import ArchSpec
 
 Metrics = dict[str, float]
@@ -48,7 +49,7 @@ class Budget:
 
     def __post_init__(self) -> None:
         if self.queries is None and self.seconds is None and self.steps is None:
-            raise ClueError("a search needs a budget: queries=N, seconds=S and/or steps=K")
+            raise ConfigError("a search needs a budget: queries=N, seconds=S and/or steps=K")
 
 
 @dataclass
@@ -113,13 +114,14 @@ class Evolution:
 
     def __post_init__(self) -> None:
         if not 2 <= self.tournament_size <= self.population_size:
-            raise ClueError(f"need 2 <= tournament_size <= population_size, got {self.tournament_size} and {self.population_size}")
+            raise ConfigError(f"need 2 <= tournament_size <= population_size, got {self.tournament_size} and {self.population_size}")
 
-    def run(self, space: str | SpaceOps, scorer: Scorer, budget: Budget, seed: int = 0,
+    def run(self, space: str | SearchSpace | SpaceOps, scorer: Scorer, budget: Budget, seed: int = 0,
             fitness: Callable[[Sequence[Metrics]], np.ndarray] | None = None,
             init: Sequence[ArchSpec] = ()) -> SearchRun:
-        """Evolve until the budget is spent; ``init`` cells seed the population before random ones."""
-        ops = space if isinstance(space, SpaceOps) else SpaceOps(space)
+        """Evolve until the budget is spent; ``init`` cells seed the population before random ones. ``space``:
+        a space name (``nb201``, a registered space...) or its descriptor (:mod:`clue_plugins.spaces`)."""
+        ops = searchable(space)
         fitness = fitness or ObjectiveFitness()
         rng = np.random.default_rng(seed)
         counted = scorer if isinstance(scorer, CountingScorer) else CountingScorer(scorer, budget)

@@ -14,7 +14,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from clue_plugins.errors import ClueError
+from clue_plugins.errors import ClueError, ConfigError
 from clue_plugins.objectives import Objective
 
 Metrics = Mapping[str, float]
@@ -45,10 +45,10 @@ class RelativeFitness:
     def __init__(self, weights: Mapping[str, float] | None = None, objective: Objective | None = None) -> None:
         self.weights = dict(FREEREA_WEIGHTS if weights is None else weights)
         if not self.weights:
-            raise ClueError("RelativeFitness needs at least one metric weight")
+            raise ConfigError("RelativeFitness needs at least one metric weight")
         self.objective = objective or Objective()
         if self.objective.kind == "weighted":
-            raise ClueError("RelativeFitness takes budgets only; express a trade-off as a weight, e.g. "
+            raise ConfigError("RelativeFitness takes budgets only; express a trade-off as a weight, e.g. "
                             "weights={..., 'latency': -0.5}")
 
     def __call__(self, metrics: Sequence[Metrics]) -> np.ndarray:
@@ -56,7 +56,7 @@ class RelativeFitness:
         try:
             values = np.array([[float(m[k]) for k in names] for m in metrics], dtype=np.float64).reshape(len(metrics), len(names))
         except KeyError as exc:
-            raise ClueError(f"the fitness needs metric {exc.args[0]!r} but the scorer gave "
+            raise ConfigError(f"the fitness needs metric {exc.args[0]!r} but the scorer gave "
                             f"{sorted(metrics[0]) if metrics else []}; merge a scorer that provides it") from None
         if np.isnan(values).any():
             raise ClueError(f"the scorer returned NaN for one of {names}")

@@ -12,18 +12,17 @@ best *true* accuracy among the queried cells.
 
 from __future__ import annotations
 
-import itertools
 import time
 from typing import Any, Callable
 
 import numpy as np
 
-from clue_plugins.errors import ClueError
+from clue_plugins.errors import ConfigError
 from clue_plugins.objectives import Objective
 from clue_plugins.search.evolution import Budget, BudgetExhausted, CountingScorer, Evolution, Scorer, SearchRun, _finish
 from clue_plugins.search.fitness import ObjectiveFitness
 from clue_plugins.search.scorers import PredictorScorer
-from clue_plugins.search.spaces import SpaceOps
+from clue_plugins.search.spaces import searchable
 from clue_plugins.spec import ArchSpec
 from clue_plugins.surrogate import Surrogate
 
@@ -32,12 +31,11 @@ PredictorFactory = Callable[[int], Any]
 
 
 def candidate_pool(space: str, rng: np.random.Generator, size: int = 10_000) -> list[ArchSpec]:
-    """Every NB201 cell, or ``size`` random distinct cells of a larger space."""
-    if space == "nb201":
-        from adapters.nb201 import from_op_indices
-
-        return [from_op_indices(ix) for ix in itertools.product(range(5), repeat=6)]
-    return SpaceOps(space).sample_distinct(size, rng)
+    """Every cell of a small space (NB201: its descriptor's ``enumerate_specs``), or ``size`` random distinct
+    cells of a larger space."""
+    ops = searchable(space)
+    every = ops.enumerate_specs()
+    return list(every) if every is not None else ops.sample_distinct(size, rng)
 
 
 def _fit(factory: PredictorFactory, counted: CountingScorer, seed: int) -> Any:
@@ -50,7 +48,7 @@ def predictor_random(space: str, query: Scorer, factory: PredictorFactory, n_tra
     """Table 7 (a): ``n_train`` random queries, then the predictor's top ``top`` of the pool are queried."""
     rng = np.random.default_rng(seed)
     counted = CountingScorer(query, Budget(queries=n_train + top))
-    ops = SpaceOps(space)
+    ops = searchable(space)
     counted(ops.sample_distinct(n_train, rng))
     model = _fit(factory, counted, seed)
     pool = [s for s in candidate_pool(space, rng, pool_size) if s.key not in counted.memo]
@@ -70,9 +68,9 @@ def predictor_evolution(space: str, query: Scorer, factory: PredictorFactory, qu
     accuracy among queried cells that meet the budgets by their *queried* (true) values.
     """
     if not 2 <= n_init < queries:
-        raise ClueError(f"need 2 <= n_init < queries, got n_init={n_init}, queries={queries}")
+        raise ConfigError(f"need 2 <= n_init < queries, got n_init={n_init}, queries={queries}")
     rng = np.random.default_rng(seed)
-    ops = SpaceOps(space)
+    ops = searchable(space)
     counted = CountingScorer(query, Budget(queries=queries))
     counted(ops.sample_distinct(n_init, rng))
     evolution = evolution or Evolution(population_size=50, tournament_size=10)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from clue_plugins.errors import ClueError
+from clue_plugins.errors import ClueError, ConfigError, UnknownNameError
 from clue_plugins.spec import ArchSpec
 
 if TYPE_CHECKING:  # torch is imported when a proxy is computed, not when the search package is
@@ -45,12 +45,12 @@ def image_batch(images: Any, size: int | None = None) -> "torch.Tensor":
 
     x = torch.as_tensor(np.asarray(images) if not isinstance(images, torch.Tensor) else images).float()
     if x.ndim != 4 or x.shape[1] != 3 or x.shape[0] < 2:
-        raise ClueError(f"the image batch must be N x 3 x H x W with N >= 2 (normalised like the training data), "
+        raise ConfigError(f"the image batch must be N x 3 x H x W with N >= 2 (normalised like the training data), "
                         f"got shape {tuple(x.shape)}")
     if size is not None and tuple(x.shape[2:]) != (size, size):
         x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
     if not torch.isfinite(x).all():
-        raise ClueError("the image batch contains NaN or infinite values")
+        raise ConfigError("the image batch contains NaN or infinite values")
     return x
 
 
@@ -68,7 +68,7 @@ def fallback_batch(kind: str = "photos", n: int = 64, size: int = 32, seed: int 
     if kind == "noise":
         return torch.from_numpy(rng.standard_normal((n, 3, size, size)).astype(np.float32))
     if kind != "photos":
-        raise ClueError(f"unknown fallback batch {kind!r}; choose one of {', '.join(FALLBACKS)} or pass images=")
+        raise UnknownNameError(f"unknown fallback batch {kind!r}; choose one of {', '.join(FALLBACKS)} or pass images=")
     try:
         from sklearn.datasets import load_sample_images
         photos = [np.asarray(im, dtype=np.float32) / 255.0 for im in load_sample_images().images]
@@ -161,7 +161,7 @@ def skip_reach(spec: ArchSpec) -> float:
     """Mean number of nodes a skip connection jumps over (0 when the cell has none)."""
     reach = _SKIP_EDGES.get(spec.space)
     if reach is None:
-        raise ClueError(f"skip_reach is defined for {', '.join(_SKIP_EDGES)}, not {spec.space!r}")
+        raise ConfigError(f"skip_reach is defined for {', '.join(_SKIP_EDGES)}, not {spec.space!r}")
     jumps = reach(spec)
     return float(np.mean(jumps)) if jumps else 0.0
 
@@ -216,7 +216,7 @@ class ProxyScorer:
         import torch
 
         if repeats < 1:
-            raise ClueError(f"repeats must be >= 1, got {repeats}")
+            raise ConfigError(f"repeats must be >= 1, got {repeats}")
         self.images = image_batch(images) if images is not None else fallback_batch(fallback, batch_size, image_size, seed)
         self.num_classes, self.repeats, self.seed = num_classes, repeats, seed
         digest = hashlib.sha256(self.images.numpy().tobytes()).hexdigest()[:16]

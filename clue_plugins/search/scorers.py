@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-from clue_plugins.errors import ClueError
+from clue_plugins.errors import ConfigError
 from clue_plugins.spec import ArchSpec
 
 
@@ -29,7 +29,7 @@ class TableScorer:
         out = []
         for s in specs:
             if s.space != "nb201":
-                raise ClueError(f"the table scorer answers NB201 cells only, got a {s.space} cell")
+                raise ConfigError(f"the table scorer answers NB201 cells only, got a {s.space} cell")
             i = self._table.row_of(s)
             out.append({"accuracy": float(self._acc[i]), "latency": float(self._lat[i]) if self._lat is not None else math.nan,
                         "memory": math.nan})
@@ -65,7 +65,7 @@ class MergedScorer:
 
     def __init__(self, *scorers: Any) -> None:
         if not scorers:
-            raise ClueError("MergedScorer needs at least one scorer")
+            raise ConfigError("MergedScorer needs at least one scorer")
         self.scorers = scorers
 
     def __call__(self, specs: Sequence[ArchSpec]) -> list[dict[str, float]]:

@@ -4,11 +4,14 @@ from clue_plugins.text.encoders import (
     DEFAULT_ENCODER,
     CLIPTextEncoder,
     MiniLMEncoder,
+    NullEncoder,
     TextEncoder,
     available_encoders,
+    encoder_source,
     get_encoder,
     register_encoder,
+    resolve_encoder,
 )
 
-__all__ = ["DEFAULT_ENCODER", "CLIPTextEncoder", "MiniLMEncoder", "TextEncoder", "available_encoders", "get_encoder",
-           "register_encoder"]
+__all__ = ["DEFAULT_ENCODER", "CLIPTextEncoder", "MiniLMEncoder", "NullEncoder", "TextEncoder", "available_encoders",
+           "encoder_source", "get_encoder", "register_encoder", "resolve_encoder"]

@@ -6,6 +6,12 @@
   the text tower of CLIP through open_clip_torch (``clip`` extra). Weights come from an explicit
   path (``weights=`` / ``--clip-weights`` / ``$CLUE_CLIP_WEIGHTS``), else open_clip's own pretrained
   download when online, else a clear error saying how to provide them.
+
+Predictors name their encoder with one value (``text_encoder=``), which :func:`resolve_encoder` turns into an
+encoder: an encoder instance, a registered name (``"minilm"``, ``"clip-rn50"``, ``"clip-<model>"``, ``"none"``),
+a name with its weights (``"clip-rn50:/path/rn50.pt"``, ``"minilm:/path/model-folder"``), or a path alone (a
+weights file: CLIP RN50, the CLUE-NAS authors' model; a sentence-transformers folder: that model).
+:attr:`TextEncoder.source` is the same value back, for saved models.
 """
 
 from __future__ import annotations
@@ -15,12 +21,12 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from clue_plugins._io import cache_dir, write_json_atomic
-from clue_plugins.errors import ClueError, MissingDataError, missing_dependency
+from clue_plugins.errors import ClueError, ConfigError, MissingDataError, missing_dependency, shown
 from clue_plugins.text.cache import EmbeddingCache
 
 DEFAULT_ENCODER = "minilm"
@@ -38,6 +44,23 @@ class TextEncoder:
 
     def _embed(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @property
+    def source(self) -> str:
+        """The ``text_encoder=`` value that :func:`resolve_encoder` maps back to this encoder (saved with models)."""
+        return self.name
+
+    def load_model(self) -> Any:
+        """The underlying model, loaded on first use (encoders without one return None)."""
+        return None
+
+    def __deepcopy__(self, memo: dict) -> "TextEncoder":
+        # an encoder is a frozen, shared service (get_encoder builds one per process): cloning an estimator that
+        # holds one must not copy its model
+        return self
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.source!r}>"
 
     def count_tokens(self, word: str) -> int:
         """Model tokens of one whitespace-free word (subclasses with a tokenizer answer exactly)."""
@@ -80,6 +103,7 @@ class MiniLMEncoder(TextEncoder):
     max_tokens = 256
 
     def __init__(self, model_path: str | None = None, device: str | None = None) -> None:
+        self._explicit_path = str(model_path) if model_path else None
         model_path = model_path or os.environ.get("CLUE_MINILM_PATH")  # a local copy of the model folder
         if model_path is None:
             try:
@@ -97,7 +121,12 @@ class MiniLMEncoder(TextEncoder):
         self._model = None
         self._token_counts: dict[str, int] = {}
 
-    def _load(self):
+    @property
+    def source(self) -> str:
+        return f"minilm:{self._explicit_path}" if self._explicit_path else "minilm"
+
+    def load_model(self) -> Any:
+        """The sentence-transformers model (loaded once, with the hub kept offline: the model is a local folder)."""
         if self._model is None:
             from clue_plugins._state import environment
 
@@ -115,12 +144,12 @@ class MiniLMEncoder(TextEncoder):
         return self._model
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        return self._load().encode(texts, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False)
+        return self.load_model().encode(texts, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False)
 
     def count_tokens(self, word: str) -> int:
         # BERT's word-piece tokenizer splits on whitespace first, so per-word counts add up exactly
         if word not in self._token_counts:
-            self._token_counts[word] = len(self._load().tokenizer.tokenize(word))
+            self._token_counts[word] = len(self.load_model().tokenizer.tokenize(word))
         return self._token_counts[word]
 
 
@@ -136,9 +165,9 @@ class CLIPTextEncoder(TextEncoder):
             raise missing_dependency("open_clip_torch", "clip") from None
         self.model_name, self.pretrained = model, pretrained
         self.name = f"clip-{model}"
-        self.weights = weights or os.environ.get("CLUE_CLIP_WEIGHTS")
+        self.weights = str(weights) if weights else os.environ.get("CLUE_CLIP_WEIGHTS")
         if model not in open_clip.list_models():
-            raise ClueError(f"unknown open_clip model {model!r}; e.g. {', '.join(open_clip.list_models()[:8])}")
+            raise ConfigError(f"unknown open_clip model {shown(model)}; e.g. {', '.join(open_clip.list_models()[:8])}")
         cfg = open_clip.get_model_config(model)
         self.dim = int(cfg["embed_dim"])
         self._tokenizer = open_clip.get_tokenizer(model)  # the BPE vocabulary ships inside open_clip
@@ -150,7 +179,18 @@ class CLIPTextEncoder(TextEncoder):
         encode = getattr(self._tokenizer, "encode", None)  # open_clip's BPE tokenizer
         return len(encode(word)) if encode else super().count_tokens(word)
 
-    def _load(self):
+    @property
+    def source(self) -> str:
+        return f"{self.name}:{self.weights}" if self.weights else self.name
+
+    def load_model(self) -> Any:
+        """The open_clip model with its weights (loaded once); raises :class:`MissingDataError` saying how to
+        provide weights when there are none and open_clip cannot download them."""
+        if self._model is None:
+            self._model = self._read_model()
+        return self._model
+
+    def _read_model(self) -> Any:
         import open_clip
         import torch
 
@@ -171,7 +211,7 @@ class CLIPTextEncoder(TextEncoder):
             except Exception as exc:  # open_clip raises several types when offline
                 raise MissingDataError(
                     f"could not get pretrained {self.model_name}/{self.pretrained} CLIP weights ({type(exc).__name__}: {exc}). "
-                    "Provide a local file with --clip-weights PATH or CLUE_CLIP_WEIGHTS=PATH (an open_clip state dict, e.g. "
+                    f"Provide a local file with text_encoder='{self.name}:PATH', --clip-weights PATH or CLUE_CLIP_WEIGHTS=PATH (an open_clip state dict, e.g. "
                     "from `clue-nas text-encoders fetch clip` on a machine with internet), or use the offline default "
                     "text encoder 'minilm'"
                 ) from None
@@ -180,10 +220,9 @@ class CLIPTextEncoder(TextEncoder):
     def _embed(self, texts: list[str]) -> np.ndarray:
         import torch
 
-        if self._model is None:
-            self._model = self._load()
+        model = self.load_model()
         with torch.no_grad():
-            return self._model.encode_text(self._tokenizer(texts)).float().numpy()
+            return model.encode_text(self._tokenizer(texts)).float().numpy()
 
 
 class NullEncoder(TextEncoder):
@@ -221,12 +260,51 @@ def _cached_encoder(name: str, frozen_kwargs: tuple) -> TextEncoder:
         return _REGISTRY[name](**kwargs)
     if name.startswith("clip-"):
         return CLIPTextEncoder(name[5:], **kwargs)
-    raise ClueError(f"unknown text encoder {name!r}; available: {', '.join(available_encoders())}")
+    raise ConfigError(f"unknown text encoder {shown(name)}; available: {', '.join(available_encoders())}, a weights "
+                      "path, or an encoder instance")
 
 
 def get_encoder(name: str = DEFAULT_ENCODER, **kwargs) -> TextEncoder:
     """Build (once per process) the encoder registered as ``name``."""
     return _cached_encoder(name, tuple(sorted(kwargs.items())))
+
+
+#: Suffixes of weights files that a bare path in ``text_encoder=`` may name (CLIP state dicts).
+WEIGHT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors")
+
+
+def _is_name(name: str) -> bool:
+    return name in _REGISTRY or (name.startswith("clip-") and not any(c in name for c in ":/\\"))
+
+
+def resolve_encoder(value: "TextEncoder | str | os.PathLike") -> TextEncoder:
+    """The text encoder a predictor's ``text_encoder=`` names (module doc): an instance is used as it is; a name,
+    ``name:weights`` or a path is built once per process by :func:`get_encoder`."""
+    if isinstance(value, TextEncoder):
+        return value
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"text_encoder must be an encoder name, a weights path or a TextEncoder, got {shown(value)}")
+    if _is_name(value):
+        return get_encoder(value)
+    name, sep, weights = value.partition(":")
+    if sep and _is_name(name) and weights:
+        return get_encoder(name, **{("model_path" if name == "minilm" else "weights"): weights})
+    path = Path(value).expanduser()
+    if path.is_dir():
+        return get_encoder("minilm", model_path=str(path))
+    if path.is_file() or path.suffix in WEIGHT_SUFFIXES:
+        return get_encoder("clip-rn50", weights=str(path))
+    raise ConfigError(f"unknown text encoder {shown(value)}: not a registered name ({', '.join(available_encoders())}), "
+                      "nor an existing weights file or model folder; pass one of those or a TextEncoder instance")
+
+
+def encoder_source(value: "TextEncoder | str | os.PathLike") -> str:
+    """``value`` as a JSON string that :func:`resolve_encoder` maps back to the same encoder."""
+    if isinstance(value, TextEncoder):
+        return value.source
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
 
 
 def _dir_digest(path: Path) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 
 from clue_plugins.text.cache import EmbeddingCache
 from clue_plugins.text.encoders import TextEncoder
+from clue_plugins.errors import ConfigError
 
 POOLINGS = ("mean", "truncate")
 
@@ -44,7 +45,7 @@ def embed_long(encoder: TextEncoder, texts: Sequence[str], pooling: str = "mean"
     from tqdm import tqdm
 
     if pooling not in POOLINGS:
-        raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+        raise ConfigError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
     texts = list(texts)
     if pooling == "truncate":
         return encoder.encode(texts, progress=progress)

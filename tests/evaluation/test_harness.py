@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pytest
 
+from clue_plugins.errors import UnknownNameError
 from clue_plugins.evaluation.protocols import make_tasks, run_task, run_tasks
 from clue_plugins.evaluation.report import write_report
 from clue_plugins.evaluation.splits import split
@@ -22,7 +23,7 @@ def test_protocol_tasks():
     assert len(make_tasks("independent", ["clue", "mlp"], ["nb101", "nb301"], [5, 16], 3)) == 2 * 2 * 2 * 3
     assert len(make_tasks("joint", ["clue"], [], [5], 2)) == 2
     assert len(make_tasks("cross", ["clue"], [], [5], 1)) == 6
-    with pytest.raises(ValueError, match="unknown protocol"):
+    with pytest.raises(UnknownNameError, match="unknown protocol"):
         make_tasks("transductive", ["clue"], [], [5], 1)
 
 

@@ -18,7 +18,7 @@ from naslib.utils.encodings import EncodingType  # noqa: E402
 
 from clue_plugins import ClueError  # noqa: E402
 from clue_plugins.naslib import (  # noqa: E402
-    CLUEPredictor, SEvalPredictor, benchmark_dataset_api, predicted_dataset_api, register, run_config, to_specs)
+    NASLibCLUEPredictor, NASLibSEvalPredictor, benchmark_dataset_api, predicted_dataset_api, register, run_config, to_specs)
 from clue_plugins.naslib.runner import load_config  # noqa: E402
 
 pytestmark = pytest.mark.naslib
@@ -62,7 +62,7 @@ def _run_evaluator(predictor, api, tmp_path):
 
 
 def test_clue_predictor_in_predictor_evaluator_like_naslibs_own(nb201_api, tmp_path):
-    ours = _run_evaluator(CLUEPredictor(**FAST_CLUE), nb201_api, tmp_path / "clue")
+    ours = _run_evaluator(NASLibCLUEPredictor(**FAST_CLUE), nb201_api, tmp_path / "clue")
     # NASLib's float32 predictors (MLP, XGB) break its own errors.json writer; its random forest does not
     theirs = _run_evaluator(RandomForestPredictor(encoding_type=EncodingType.ADJACENCY_ONE_HOT), nb201_api, tmp_path / "rf")
     metrics = lambda r: {k for k in r if not k.startswith("hp_")}  # noqa: E731 (hp_* name each predictor's own knobs)
@@ -76,13 +76,13 @@ def test_fit_query_on_naslib_objects_follows_the_labels(nb201_archs):
     from scipy.stats import spearmanr
 
     archs, y = nb201_archs
-    real = CLUEPredictor(ss_type="nasbench201", **FAST_CLUE)
+    real = NASLibCLUEPredictor(ss_type="nasbench201", **FAST_CLUE)
     mae = real.fit(archs[:40], y[:40])
     assert np.isfinite(mae)
     pred = real.query(archs[40:])
     assert pred.shape == (20,)
     # the same cells with their ranking reversed: predictions must follow the labels, not a structural prior
-    flipped = CLUEPredictor(ss_type="nasbench201", **FAST_CLUE)
+    flipped = NASLibCLUEPredictor(ss_type="nasbench201", **FAST_CLUE)
     flipped.fit(archs[:40], y[:40].max() + y[:40].min() - y[:40])
     assert spearmanr(pred, y[40:])[0] > 0.5
     assert spearmanr(flipped.query(archs[40:]), y[40:])[0] < spearmanr(pred, y[40:])[0] - 0.5
@@ -90,7 +90,7 @@ def test_fit_query_on_naslib_objects_follows_the_labels(nb201_archs):
 
 def test_seval_predictor_fit_query_and_hyperparameters(nb201_archs):
     archs, y = nb201_archs
-    p = SEvalPredictor(ss_type="nasbench201", steps=200)
+    p = NASLibSEvalPredictor(ss_type="nasbench201", steps=200)
     assert p.get_data_reqs()["requires_partial_lc"] is False
     assert p.get_hyperparams() == {"head": "ensemble", "steps": 1500, "hidden": 256}
     p.fit(archs[:40], y[:40])
@@ -117,19 +117,19 @@ def test_query_before_fit_and_unknown_option_are_clear():
     from clue_plugins import NotFittedError
 
     with pytest.raises(NotFittedError, match="fit"):
-        CLUEPredictor().query([])
+        NASLibCLUEPredictor().query([])
     with pytest.raises(TypeError, match="unknown CLUEPredictor option"):
-        CLUEPredictor(epochz=3)
+        NASLibCLUEPredictor(epochz=3)
 
 
 def _fit(archs, y):
-    p = CLUEPredictor(ss_type="nasbench201", **FAST_CLUE)
+    p = NASLibCLUEPredictor(ss_type="nasbench201", **FAST_CLUE)
     p.fit(archs, y)
     return p
 
 
 def test_regularized_evolution_runs_unchanged_on_predicted_nb201(nb201_archs, nb201_table):
-    from clue_plugins.evaluation.oracle import oracle_metrics
+    from clue_plugins.evaluation.oracle_targets import oracle_metrics
     from clue_plugins.predictors.seval import SEvalOracle
 
     archs, y = nb201_archs
@@ -177,7 +177,7 @@ def test_predicted_api_for_nb101_and_nb301_answers_naslib_queries(nb101_table, n
         from adapters.naslib import to_naslib
 
         objs = [to_naslib(s, space_cls()) for s in table.specs[:40]]
-        wrapped = CLUEPredictor(ss_type=ss_type, epochs=20)
+        wrapped = NASLibCLUEPredictor(ss_type=ss_type, epochs=20)
         wrapped.fit(objs, y)
         from scipy.stats import spearmanr
 
@@ -190,7 +190,7 @@ def test_predicted_api_errors():
     with pytest.raises(ClueError, match="not fitted"):
         predicted_dataset_api("nasbench201", Core())
     with pytest.raises(ClueError, match="need an oracle"):
-        predicted_dataset_api("nasbench201", CLUEPredictor(), latency_metric="latency.pixel3")
+        predicted_dataset_api("nasbench201", NASLibCLUEPredictor(), latency_metric="latency.pixel3")
 
 
 def test_naslib_run_config_for_evaluator_and_bananas(tmp_path, nb201_table):

@@ -88,7 +88,7 @@ def test_errors():
     with pytest.raises(NotFittedError, match="fit"):
         CLUEPredictor().predict([])
     with pytest.raises(ValueError, match="selection"):
-        CLUEPredictor(selection="best").get_params()
+        CLUEPredictor(selection="best").get_config()
     from adapters import nb201
 
     specs = [nb201.from_op_indices([i % 5] * 6) for i in range(5)]

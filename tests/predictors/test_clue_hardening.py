@@ -104,7 +104,7 @@ def test_fit_leaves_the_callers_process_state_alone(nb201_table, monkeypatch):
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)  # make and CI set it: take it away to see who sets it
     env = dict(os.environ)
-    MiniLMEncoder()._load()  # a fresh encoder loads its model here
+    MiniLMEncoder().load_model()  # a fresh encoder loads its model here
     assert dict(os.environ) == env, "loading the text encoder changed the process environment"
     torch.manual_seed(1234)
     expected = torch.rand(3)
@@ -117,6 +117,6 @@ def test_fit_leaves_the_callers_process_state_alone(nb201_table, monkeypatch):
 def test_invalid_options_are_config_errors():
     for bad in (dict(temperature=0), dict(epochs=2.5), dict(hidden=-1), dict(offsets="yes")):
         with pytest.raises(ConfigError):
-            CLUEPredictor(**bad).get_params()
+            CLUEPredictor(**bad).get_config()
     with pytest.raises(ClueError, match="at least 2 training architectures"):
         CLUEPredictor(**FAST).fit([], [])

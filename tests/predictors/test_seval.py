@@ -14,7 +14,7 @@ FAST = dict(steps=300)
 
 @pytest.fixture(scope="module")
 def cells(nb201_table):
-    from clue_plugins.evaluation.oracle import oracle_metrics
+    from clue_plugins.evaluation.oracle_targets import oracle_metrics
 
     data = oracle_metrics(subset=160)  # the same fixed sample as the evaluation test: embeddings are shared
     return data.specs[:80], data.specs[80:], data.metrics
@@ -67,7 +67,7 @@ def test_auto_features_give_latency_the_token_model_and_accuracy_the_embedding(c
     tau_real = rank_correlations(oracle.predict(test, "latency.pixel3")["latency.pixel3"], y[80:])["kendall"]
     tau_shuffled = rank_correlations(shuffled.predict(test)["latency.pixel3"], y[80:])["kendall"]
     # shuffled labels still rank latency somewhat (any positive mix of layer counts does): the bar is FLOPs
-    from clue_plugins.evaluation.oracle import oracle_metrics
+    from clue_plugins.evaluation.oracle_targets import oracle_metrics
 
     flops = oracle_metrics(subset=160).flops[80:]
     assert tau_real > rank_correlations(flops, y[80:])["kendall"] + 0.03 and tau_real > tau_shuffled + 0.1
@@ -131,7 +131,7 @@ def test_chunking_keeps_every_part_of_a_long_string():
     text = " ".join(f"{i}_Convolution[f16,k3x3,s1]({i - 1})" for i in range(1, 200))
     chunks = chunk_text(text, enc)
     assert " ".join(chunks) == text and len(chunks) > 5
-    tok = enc._load().tokenizer
+    tok = enc.load_model().tokenizer
     assert max(len(tok(c)["input_ids"]) for c in chunks) <= enc.max_tokens
 
 

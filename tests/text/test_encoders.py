@@ -64,3 +64,32 @@ def test_clip_without_weights_offline_says_how_to_provide_them(tmp_path, monkeyp
         CLIPTextEncoder("RN50").encode(PROMPTS)
     with pytest.raises(MissingDataError, match="does not exist"):
         CLIPTextEncoder("RN50", weights=str(tmp_path / "nope.pt")).encode(PROMPTS)
+
+
+def test_resolve_encoder_from_instance_name_path_and_back(tmp_path):
+    from clue_plugins.errors import ConfigError
+    from clue_plugins.text import encoder_source, get_encoder, resolve_encoder
+
+    enc = get_encoder("none")
+    assert resolve_encoder(enc) is enc and resolve_encoder("none") is enc and encoder_source(enc) == "none"
+    minilm = resolve_encoder("minilm")
+    assert minilm.source == "minilm" and resolve_encoder(minilm.source) is minilm
+    folder = resolve_encoder(minilm.model_path)  # a sentence-transformers folder is that model
+    assert folder.source == f"minilm:{minilm.model_path}" and folder.identity == minilm.identity
+    assert resolve_encoder(folder.source) is folder
+    with pytest.raises(ConfigError, match="unknown text encoder"):
+        resolve_encoder("word2vec-from-1990")
+    with pytest.raises(ConfigError, match="text_encoder must be"):
+        resolve_encoder(3)
+
+
+def test_clip_weights_path_and_name_with_weights(tmp_path):
+    pytest.importorskip("open_clip")
+    from clue_plugins.text import CLIPTextEncoder, resolve_encoder
+
+    weights = tmp_path / "rn50.pt"
+    weights.write_bytes(b"")  # resolving builds nothing yet: the file is read at the first encode
+    enc = resolve_encoder(str(weights))
+    assert isinstance(enc, CLIPTextEncoder) and enc.model_name == "RN50" and enc.weights == str(weights)
+    assert enc.source == f"clip-RN50:{weights}" and resolve_encoder(enc.source).weights == str(weights)
+    assert resolve_encoder(f"clip-rn50:{weights}").weights == str(weights)

@@ -1,9 +1,8 @@
-"""Evaluation of the SEval oracle on NB201: rank correlation per metric on held-out cells.
+"""``clue-nas evaluate-oracle``: the SEval oracle on NB201, rank correlation per metric on held-out cells.
 
-Metrics (one source of truth, :func:`oracle_metrics`): ``accuracy.<dataset>`` (200-epoch test accuracy),
-``latency.<device>`` (every HELP latency table in the shared data, plus ``latency.nats-gpu``, the
-NATS-Bench GPU latency), ``memory`` (the generated training-memory table, ``meta`` column; and
-``memory.cuda`` where a CUDA column was measured).
+An experiment harness (not library API). The metrics and cells come from the library's
+:func:`clue_plugins.evaluation.oracle_targets.oracle_metrics` (one source of truth): ``accuracy.<dataset>``,
+``latency.<device>`` (every HELP latency table, plus ``latency.nats-gpu``), ``memory`` (and ``memory.cuda``).
 
 Protocol: for every seed the 15,625 cells are permuted and cut 60/20/20 (train pool / validation /
 test). A budget of ``b`` labelled cells trains on the first ``b`` cells of the pool; ``60/20/20``
@@ -13,16 +12,20 @@ used: the oracle does no model selection). The FLOPs-only baseline ranks the sam
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
+from clue_plugins._io import atomic_path, write_json_atomic, write_text_atomic
+from clue_plugins._tables import markdown_table
+from clue_plugins.errors import ConfigError, UnknownNameError, shown
 from clue_plugins.evaluation.metrics import rank_correlations
+from clue_plugins.evaluation.oracle_targets import oracle_metrics
 
 SPLIT = "60/20/20"
 DEFAULT_BUDGETS: tuple[int | str, ...] = (10, 50, 100, 1000, SPLIT)
@@ -31,51 +34,6 @@ KEY_DEVICES = ("eyeriss", "fpga", "pixel3", "raspi4")
 #: SEval-NAS reported Kendall tau (the SEval-NAS paper's abstract; per-device values read off its plots), see docs/seval.md.
 PAPER_TAU = {"latency": 0.78, "memory": 0.74, "accuracy": 0.62, "latency.edgegpu": 0.868, "latency.edgetpu": 0.605,
              "latency.eyeriss": 0.956, "latency.fpga": 0.974, "latency.pixel3": 0.856, "latency.raspi4": 0.866}
-
-
-@dataclass(frozen=True)
-class OracleData:
-    specs: list
-    metrics: dict[str, np.ndarray]
-    flops: np.ndarray
-
-
-def oracle_metrics(memory_table: str | Path | None = None, subset: int | None = None) -> OracleData:
-    """NB201 specs, every oracle metric and FLOPs (filled from our own network where NATS lacks it).
-
-    ``subset``: keep a fixed random sample of that many cells (quick runs and tests).
-    """
-    from clue_plugins.benchmarks import DATASETS, DEVICES, load
-    from clue_plugins.errors import MissingDataError
-
-    table = load("nb201")
-    metrics = {f"accuracy.{ds}": table.column(f"{ds}.test_acc") for ds in DATASETS}
-    metrics.update({f"latency.{d}": table.column(f"latency_ms.{d}") for d in DEVICES})
-    metrics["latency.nats-gpu"] = table.column("cifar10.gpu_latency_s") * 1000.0
-    try:
-        from clue_plugins.networks.memory_table import load_memory_table
-
-        mem = load_memory_table("nb201", memory_table)
-        if len(mem) == len(table.specs) and (mem["key"].to_numpy() == np.array([s.key for s in table.specs])).all():
-            metrics["memory"] = mem["meta_mb"].to_numpy(float)
-            if "cuda_mb" in mem:
-                metrics["memory.cuda"] = mem["cuda_mb"].to_numpy(float)
-    except MissingDataError:
-        pass  # no memory table yet: the other metrics are still evaluated
-    flops = table.column("cifar10.flops_M").astype(float).copy()
-    missing = np.flatnonzero(~np.isfinite(flops))
-    if len(missing):
-        import torch
-
-        from clue_plugins.networks import build_network, count_flops_m
-
-        for i in missing:
-            with torch.device("meta"):
-                flops[i] = count_flops_m(build_network(table.specs[i]))
-    if subset is None:
-        return OracleData(list(table.specs), metrics, flops)
-    keep = np.random.default_rng(0).permutation(len(table.specs))[:subset]
-    return OracleData([table.specs[i] for i in keep], {m: v[keep] for m, v in metrics.items()}, flops[keep])
 
 
 def split_indices(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -125,9 +83,7 @@ def evaluate_oracle(budgets: Sequence[int | str] = DEFAULT_BUDGETS, seeds: int =
     metrics = list(metrics or data.metrics)
     unknown = [m for m in metrics if m not in data.metrics]
     if unknown:
-        from clue_plugins.errors import ClueError
-
-        raise ClueError(f"unknown oracle metric(s) {unknown}; available: {', '.join(data.metrics)}")
+        raise UnknownNameError(f"unknown oracle metric(s) {shown(unknown)}; available: {', '.join(data.metrics)}")
     oracle = SEvalOracle(**config)
     if any("embedding" in resolve_features(m, oracle.get_params()["features"]) for m in metrics):
         oracle.embed(data.specs, progress=progress)  # warm the string and embedding caches
@@ -172,13 +128,14 @@ def headline(summary: list[dict]) -> dict[str, float]:
 
 
 def markdown(summary: list[dict], measure: str = "kendall") -> str:
+    """One table of ``measure`` (``kendall`` or ``spearman``): metrics as rows, label budgets as columns."""
+    if measure not in ("kendall", "spearman"):
+        raise ConfigError(f"measure must be 'kendall' or 'spearman', got {shown(measure)}")
     budgets = sorted({s["budget"] for s in summary}, key=_budget_order)
     metrics = list(dict.fromkeys(s["metric"] for s in summary))
     get = {(s["metric"], s["budget"]): s for s in summary}
     name = "Kendall tau" if measure == "kendall" else "Spearman rho"
-    lines = [f"{name} on the held-out 20% (mean ± std over {summary[0]['seeds']} seeds, n_test={summary[0]['n_test']}); "
-             "columns: labelled cells per metric",
-             "", "| metric | FLOPs only | " + " | ".join(budgets) + " | paper (tau) |", "|---" * (len(budgets) + 3) + "|"]
+    rows = []
     for m in metrics:
         first = get[(m, budgets[0])] if (m, budgets[0]) in get else next(s for s in summary if s["metric"] == m)
         cells = [f"{first[f'flops_{measure}_mean']:.3f}"]
@@ -186,8 +143,15 @@ def markdown(summary: list[dict], measure: str = "kendall") -> str:
             s = get.get((m, b))
             cells.append("" if s is None else f"{s[f'{measure}_mean']:.3f} ± {s[f'{measure}_std']:.3f}")
         paper = PAPER_TAU.get(m, PAPER_TAU.get(m.split(".")[0], None)) if measure == "kendall" else None
-        lines.append(f"| {m} | " + " | ".join(cells) + f" | {'' if paper is None else f'{paper:.3f}'} |")
-    return "\n".join(lines) + "\n"
+        rows.append([m, *cells, "" if paper is None else f"{paper:.3f}"])
+    title = (f"{name} on the held-out 20% (mean ± std over {summary[0]['seeds']} seeds, n_test={summary[0]['n_test']}); "
+             "columns: labelled cells per metric")
+    return "\n".join([title, "", markdown_table(["metric", "FLOPs only", *budgets, "paper (tau)"], rows)]) + "\n"
+
+
+def report_text(summary: list[dict], command: str) -> str:
+    """``results.md``: the command, then the Kendall and the Spearman tables."""
+    return f"Command: `{command}`\n\n" + markdown(summary, "kendall") + "\n" + markdown(summary, "spearman")
 
 
 def plots(summary: list[dict], out: Path) -> list[Path]:
@@ -195,8 +159,6 @@ def plots(summary: list[dict], out: Path) -> list[Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from clue_plugins._io import atomic_path
 
     paths = []
     budgets = sorted({s["budget"] for s in summary}, key=_budget_order)
@@ -242,13 +204,22 @@ def _save(fig, path: Path, atomic_path, plt) -> Path:
 
 def write_oracle_report(rows: list[dict], out: str | Path, command: str, extra: dict | None = None) -> dict:
     """``results.json`` (rows, summary, headline), ``results.md`` and plots in ``out``."""
-    from clue_plugins._io import write_json_atomic, write_text_atomic
-
     out = Path(out)
     summary = summarize(rows)
     head = headline(summary)
     write_json_atomic(out / "results.json", {"command": command, "headline": head, "summary": summary, "rows": rows, **(extra or {})})
-    text = f"Command: `{command}`\n\n" + markdown(summary, "kendall") + "\n" + markdown(summary, "spearman")
-    write_text_atomic(out / "results.md", text)
+    write_text_atomic(out / "results.md", report_text(summary, command))
     plots(summary, out)
     return head
+
+
+def report_existing(out: str | Path, with_plots: bool = True) -> dict:
+    """Write ``results.md`` (and the plots) again from ``out/results.json`` alone; returns the headline."""
+    path = Path(out) / "results.json"
+    if not path.exists():
+        raise ConfigError(f"no oracle results in {path}; run clue-nas evaluate-oracle --out {out} first")
+    data = json.loads(path.read_text())
+    write_text_atomic(Path(out) / "results.md", report_text(data["summary"], data["command"]))
+    if with_plots:
+        plots(data["summary"], Path(out))
+    return data["headline"]

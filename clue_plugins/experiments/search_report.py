@@ -1,4 +1,8 @@
-"""Tables and plots of ``clue-nas search-bench`` rows: summary.json, search.md, curves.png, fronts.png."""
+"""Tables and plots of ``clue-nas search-bench`` rows: summary.json, search.md, curves.png, fronts.png.
+
+An experiment harness (not library API). It reads rows only (it never imports the runner,
+:mod:`clue_plugins.experiments.search_bench`, which calls :func:`write_report` when its searches are done).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,24 @@ from typing import Any, Sequence
 import numpy as np
 
 from clue_plugins._io import write_json_atomic, write_text_atomic
+from clue_plugins._tables import markdown_table
+from clue_plugins.search.fronts import pareto_front
 
 _LABEL = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "ImageNet16-120": "ImageNet16-120"}
+#: The query budgets at which the best-so-far curves of ``random``, ``re`` (and ``clue-evo``: 60, 90) are read.
+QUERY_BUDGETS: tuple[int, ...] = (60, 90, 130, 200)
+#: Published reference points (the CLUE-NAS paper's table 7 and the FreeREA paper): best NB201 test accuracy found.
+PUBLISHED = {
+    "CLUE-NAS evolution, 60 queries (paper)": {"cifar10": 94.37},
+    "CLUE-NAS random 100 + top 30 (paper)": {"cifar10": 94.18},
+    "FreeREA (paper, 30 runs)": {"cifar10": 94.36, "cifar100": 73.51, "ImageNet16-120": 46.34},
+}
+
+
+def _nb201():
+    from clue_plugins.benchmarks import load
+
+    return load("nb201")
 
 
 def _stat(values: Sequence[float]) -> dict[str, float]:
@@ -29,12 +49,14 @@ def _at(row: dict, budget: int) -> float | None:
     return curve[budget - 1] if curve and len(curve) >= budget else None
 
 
-def summarise(rows: Sequence[dict], settings: dict) -> dict:
-    """Mean/std of the best true accuracy per (strategy, query budget, dataset), and per hardware setting."""
-    from clue_plugins.search.benchmark import PUBLISHED, QUERY_BUDGETS, STRATEGIES, _table
+def summarize(rows: Sequence[dict], settings: dict) -> dict:
+    """Mean/std of the best true accuracy per (strategy, query budget, dataset), and per hardware setting.
 
-    table = _table()
+    Lines follow the order of ``settings["strategies"]`` (strategies it does not name come last, in the
+    order of the rows)."""
+    table = _nb201()
     main = [r for r in rows if "dataset" in r]
+    order = list(dict.fromkeys([*settings.get("strategies", ()), *(r["strategy"] for r in main)]))
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in main:
         groups[(r["strategy"], r["dataset"])].append(r)
@@ -44,7 +66,7 @@ def summarise(rows: Sequence[dict], settings: dict) -> dict:
         entry = lines.setdefault(name, {"queries": queries, "datasets": {}})
         entry["datasets"][dataset] = {**_stat(values), "wall_s": _stat(walls), **(extra or {})}
 
-    for (strategy, dataset), rs in sorted(groups.items(), key=lambda kv: (STRATEGIES.index(kv[0][0]), kv[0][1])):
+    for (strategy, dataset), rs in sorted(groups.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])):
         walls = [r["wall_s"] for r in rs]
         if strategy in ("random", "re"):
             for b in QUERY_BUDGETS:
@@ -59,7 +81,9 @@ def summarise(rows: Sequence[dict], settings: dict) -> dict:
         else:
             add(strategy, dataset, [r["best"] for r in rs], rs[0]["true_queries"], walls,
                 {"networks": float(np.mean([r["networks"] for r in rs])), "proxy_s": _stat([r["proxy_s"] for r in rs])})
-    optimum = {d: float(np.nanmax(table.column(f"{d}.test_acc").astype(float))) for d in {r["dataset"] for r in main}}
+    seen = {r["dataset"] for r in main}  # in _LABEL's order: summary.json is the same from run to run
+    optimum = {d: float(np.nanmax(table.column(f"{d}.test_acc").astype(float)))
+               for d in [*_LABEL, *sorted(seen - set(_LABEL))] if d in seen}
 
     hw_groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
@@ -80,31 +104,30 @@ def summarise(rows: Sequence[dict], settings: dict) -> dict:
 
 
 def markdown(summary: dict) -> str:
+    """``search.md``: the accuracy table (our lines, published ones, the space's optimum), then the hardware one."""
     datasets = [d for d in _LABEL if d in summary["optimum"]]
-    head = "| strategy | true queries | " + " | ".join(_LABEL[d] for d in datasets) + " | wall s (C10) |"
-    out = ["Best true test accuracy found (%), mean ± std over seeds (number of seeds).", "", head,
-           "|" + "---|" * (len(datasets) + 3)]
+    rows: list[list[object]] = []
     for name, entry in summary["lines"].items():
-        cells = [_fmt(entry["datasets"].get(d), n=True) for d in datasets]
         wall = entry["datasets"].get("cifar10", {}).get("wall_s")
         networks = next((e.get("networks") for e in entry["datasets"].values() if e.get("networks")), None)
         q = f"{entry['queries']}" + (f" (+{networks:.0f} networks scored, mean)" if networks else "")
-        out.append(f"| {name} | {q} | " + " | ".join(cells) + f" | {wall['mean']:.1f} |" if wall else
-                   f"| {name} | {q} | " + " | ".join(cells) + " | |")
+        rows.append([name, q, *(_fmt(entry["datasets"].get(d), n=True) for d in datasets),
+                     f"{wall['mean']:.1f}" if wall else None])
     for name, values in summary["published"].items():
-        out.append(f"| {name} | | " + " | ".join(f"{values[d]:.2f}" if d in values else "" for d in datasets) + " | |")
-    out.append("| space optimum | | " + " | ".join(f"{summary['optimum'][d]:.2f}" for d in datasets) + " | |")
+        rows.append([name, None, *(f"{values[d]:.2f}" if d in values else "" for d in datasets), None])
+    rows.append(["space optimum", None, *(f"{summary['optimum'][d]:.2f}" for d in datasets), None])
+    out = ["Best true test accuracy found (%), mean ± std over seeds (number of seeds).", "",
+           markdown_table(["strategy", "true queries", *(_LABEL[d] for d in datasets), "wall s (C10)"], rows)]
     if summary["hardware"]:
-        out += ["", "Hardware-aware (CIFAR-10): latency budget = a quantile of the device's true NB201 latencies; "
-                "best = the answer's true accuracy; feasible = share of runs whose answer meets the budget by true "
-                "latency; HV = hypervolume of the true front of the evaluated cells / the true front's (latency <= "
-                "budget, accuracy >= the space median).", "",
-                "| device | budget (ms, quantile) | strategy | true queries | best | feasible | HV ratio | optimum in budget | wall s |",
-                "|---|---|---|---|---|---|---|---|---|"]
-        for h in summary["hardware"]:
-            out.append(f"| {h['device']} | {h['budget_ms']:.3g} ({h['quantile']:g}) | {h['strategy']} | {h['true_queries']} | "
-                       f"{_fmt(h['best'], n=True)} | {100 * h['feasible']:.0f}% | {_fmt(h['hv_ratio'])} | {h['optimum']:.2f} | "
-                       f"{h['wall_s']['mean']:.1f} |")
+        hw_rows = [[h["device"], f"{h['budget_ms']:.3g} ({h['quantile']:g})", h["strategy"], h["true_queries"],
+                    _fmt(h["best"], n=True), f"{100 * h['feasible']:.0f}%", _fmt(h["hv_ratio"]), f"{h['optimum']:.2f}",
+                    f"{h['wall_s']['mean']:.1f}"] for h in summary["hardware"]]
+        out += ["", ("Hardware-aware (CIFAR-10): latency budget = a quantile of the device's true NB201 "
+                     "latencies; best = the answer's true accuracy; feasible = share of runs whose answer meets the "
+                     "budget by true latency; HV = hypervolume of the true front of the evaluated cells / the true "
+                     "front's (latency <= budget, accuracy >= the space median)."), "",
+                markdown_table(["device", "budget (ms, quantile)", "strategy", "true queries", "best", "feasible",
+                                "HV ratio", "optimum in budget", "wall s"], hw_rows)]
     return "\n".join(out) + "\n"
 
 
@@ -146,13 +169,11 @@ def plot_fronts(rows: Sequence[dict], path: Path, quantile: float = 0.5) -> None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from clue_plugins.search.benchmark import _table, pareto_front
-
     hw = [r for r in rows if "device" in r and r["quantile"] == quantile and r["seed"] == 0]
     devices = sorted({r["device"] for r in hw})
     if not devices:
         return
-    table = _table()
+    table = _nb201()
     acc = table.column("cifar10.test_acc").astype(float)
     fig, axes = plt.subplots(1, len(devices), figsize=(4.5 * len(devices), 3.8), squeeze=False)
     for ax, dev in zip(axes[0], devices):
@@ -176,7 +197,8 @@ def plot_fronts(rows: Sequence[dict], path: Path, quantile: float = 0.5) -> None
 
 
 def write_report(rows: Sequence[dict], settings: dict, out: Path) -> dict:
-    summary = summarise(rows, settings)
+    """``summary.json``, ``search.md``, ``curves.png`` and ``fronts.png`` in ``out``; returns the summary."""
+    summary = summarize(rows, settings)
     write_json_atomic(out / "summary.json", summary)
     write_text_atomic(out / "search.md", markdown(summary))
     plot_curves(rows, summary, out / "curves.png")

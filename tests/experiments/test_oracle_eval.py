@@ -5,9 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from clue_plugins import ClueError
-from clue_plugins.evaluation.oracle import (KEY_DEVICES, SPLIT, evaluate_oracle, oracle_metrics, split_indices,
-                                            write_oracle_report)
+from clue_plugins.errors import UnknownNameError
+from clue_plugins.evaluation.oracle_targets import oracle_metrics
+from clue_plugins.experiments.oracle_eval import (KEY_DEVICES, SPLIT, evaluate_oracle, report_existing, split_indices,
+                                                  write_oracle_report)
 
 
 def test_metrics_cover_every_device_and_dataset(nb201_table):
@@ -41,10 +42,15 @@ def test_evaluation_rows_summary_and_report(nb201_table, tmp_path):
     saved = json.loads((tmp_path / "results.json").read_text())
     assert saved["command"] == "test command" and len(saved["summary"]) == 6
     assert "accuracy.cifar10_tau_at_60/20/20" in head
-    assert "| latency.eyeriss |" in (tmp_path / "results.md").read_text()
+    text = (tmp_path / "results.md").read_text()
+    assert "| latency.eyeriss |" in text
     assert (tmp_path / "oracle_tau_vs_budget.png").stat().st_size > 1000
+    # the report is rendered again from results.json alone, to the byte
+    (tmp_path / "results.md").unlink()
+    assert report_existing(tmp_path, with_plots=False) == head
+    assert (tmp_path / "results.md").read_text() == text
 
 
 def test_unknown_metric_is_refused(nb201_table):
-    with pytest.raises(ClueError, match="unknown oracle metric"):
+    with pytest.raises(UnknownNameError, match="unknown oracle metric"):
         evaluate_oracle([10], seeds=1, metrics=["latency.toaster"], subset=20, progress=False)

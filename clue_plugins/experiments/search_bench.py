@@ -1,11 +1,14 @@
 """``clue-nas search-bench``: what each search strategy finds on NB201, over seeds, datasets and devices.
 
-Accuracy benchmark (per dataset, per seed; "queries" are true accuracies read from the tables, i.e.
+An experiment harness (not library API): it runs :mod:`clue_plugins.search` and writes its rows here, the
+tables and plots with :mod:`clue_plugins.experiments.search_report`.
+
+Accuracy searches (per dataset, per seed; "queries" are true accuracies read from the tables, i.e.
 trained networks, and every one is counted):
 
 - ``random``: random search; ``re``: aging evolution (population 20, tournament 5, one mutation per
   step) on true accuracy. Both run to the largest query budget; the best found after each budget in
-  ``QUERY_BUDGETS`` is read from the same run (the prefix of a longer run is the shorter run).
+  the report's ``QUERY_BUDGETS`` is read from the same run (the prefix of a longer run is the shorter run).
 - ``freerea``: FreeREA as published (population 100, tournament 25, 2 mutations + 1 crossover) on the
   training-free score; no true queries; the answer is the history's best by that score.
 - ``freerea+clue``: the same algorithm, CLUE trained on ``clue_train`` random queried cells (they seed
@@ -14,7 +17,7 @@ trained networks, and every one is counted):
 - ``clue-evo``: table 7 (b), predictor-guided evolution with 90 queries; its state after 60 queries is
   the 60-query search (the rounds query 10 cells each), so 60 and 90 come from one run.
 
-Hardware-aware benchmark (CIFAR-10, per device and latency budget = a quantile of the device's true
+Hardware-aware searches (CIFAR-10, per device and latency budget = a quantile of the device's true
 latencies): ``re`` on true accuracy and latency, ``clue-evo`` with SEval latency heads screening inside
 the search, and ``freerea`` with the SEval latency head as a budget. Reported: the answer's true accuracy
 and whether its true latency meets the budget, and the hypervolume of the true accuracy-latency front of
@@ -26,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,7 +37,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from clue_plugins._io import append_jsonl, read_jsonl
-from clue_plugins.errors import ClueError
+from clue_plugins.errors import ConfigError, UnknownNameError, shown
+from clue_plugins.experiments.search_report import write_report
+from clue_plugins.search.fronts import hypervolume
 
 DATASETS: dict[str, dict[str, Any]] = {
     "cifar10": {"num_classes": 10, "image_size": 32},
@@ -44,19 +48,12 @@ DATASETS: dict[str, dict[str, Any]] = {
 }
 STRATEGIES: tuple[str, ...] = ("random", "re", "freerea", "freerea+clue", "clue-random", "clue-evo")
 HW_STRATEGIES: tuple[str, ...] = ("re", "clue-evo", "freerea")
-QUERY_BUDGETS: tuple[int, ...] = (60, 90, 130, 200)
 DEVICES: tuple[str, ...] = ("eyeriss", "fpga", "pixel3", "raspi4")
-#: Published reference points (the CLUE-NAS paper's table 7 and the FreeREA paper): best NB201 test accuracy found.
-PUBLISHED = {
-    "CLUE-NAS evolution, 60 queries (paper)": {"cifar10": 94.37},
-    "CLUE-NAS random 100 + top 30 (paper)": {"cifar10": 94.18},
-    "FreeREA (paper, 30 runs)": {"cifar10": 94.36, "cifar100": 73.51, "ImageNet16-120": 46.34},
-}
 
 
 @dataclass
 class BenchSettings:
-    """Everything a benchmark run depends on (saved next to the results)."""
+    """Everything a search-bench run depends on (saved next to the results)."""
 
     seeds: int = 10
     datasets: tuple[str, ...] = tuple(DATASETS)
@@ -80,20 +77,23 @@ class BenchSettings:
                                      ("device", DEVICES, self.hw_devices), ("hardware strategy", HW_STRATEGIES, self.hw_strategies)):
             bad = [g for g in given if g not in allowed]
             if bad:
-                raise ClueError(f"unknown {name} {bad}; choose from {', '.join(allowed)}")
+                raise UnknownNameError(f"unknown {name} {shown(bad)}; choose from {', '.join(allowed)}")
         from clue_plugins.predictors.seval import FEATURES
 
         if self.hw_oracle_features not in FEATURES:
-            raise ClueError(f"unknown oracle features {self.hw_oracle_features!r}; choose from {', '.join(FEATURES)}")
+            raise UnknownNameError(f"unknown oracle features {shown(self.hw_oracle_features)}; "
+                                   f"choose from {', '.join(FEATURES)}")
         if self.seeds < 1 or self.hw_seeds < 0:
-            raise ClueError("seeds must be >= 1 and hw_seeds >= 0")
+            raise ConfigError(f"seeds must be >= 1 and hw_seeds >= 0, got {shown(self.seeds)} and "
+                              f"{shown(self.hw_seeds)}")
         if self.max_queries < 2 or self.clue_train < 2 or self.freerea_networks < 2:
-            raise ClueError("max_queries, clue_train and freerea_networks must be >= 2")
+            raise ConfigError("max_queries, clue_train and freerea_networks must be >= 2, got "
+                              f"{shown(self.max_queries)}, {shown(self.clue_train)} and {shown(self.freerea_networks)}")
         return self
 
 
 # -- one search ----------------------------------------------------------------------------------------
-def _table():
+def _nb201():
     from clue_plugins.benchmarks import load
 
     return load("nb201")
@@ -117,7 +117,7 @@ def _curve(accuracies: Sequence[float]) -> list[float]:
 
 
 def run_task(task: dict) -> dict:
-    """One (strategy, dataset, seed) search of the accuracy benchmark -> a result row."""
+    """One (strategy, dataset, seed) accuracy search -> a result row."""
     from clue_plugins.search.evolution import Budget, CountingScorer, Evolution
     from clue_plugins.search.fitness import FREEREA_WEIGHTS, RelativeFitness
     from clue_plugins.search.guided import predictor_evolution, predictor_random
@@ -126,7 +126,7 @@ def run_task(task: dict) -> dict:
     from clue_plugins.surrogate import Surrogate
 
     strategy, dataset, seed, s = task["strategy"], task["dataset"], task["seed"], task["settings"]
-    query = TableScorer(dataset, table=_table())
+    query = TableScorer(dataset, table=_nb201())
     row: dict[str, Any] = {"strategy": strategy, "dataset": dataset, "seed": seed}
     t0 = time.perf_counter()
     if strategy in ("random", "re"):
@@ -164,7 +164,7 @@ def run_task(task: dict) -> dict:
         run = predictor_evolution("nb201", query, _clue, queries=90, seed=seed)
         row.update(curve=_curve([r.metrics["accuracy"] for r in run.history]), true_queries=run.queries, networks=0)
     else:
-        raise ClueError(f"unknown strategy {strategy!r}")
+        raise UnknownNameError(f"unknown strategy {shown(strategy)}; choose from {', '.join(STRATEGIES)}")
     row["wall_s"] = time.perf_counter() - t0
     if "best" not in row:
         row["best"] = row["curve"][-1]
@@ -173,7 +173,7 @@ def run_task(task: dict) -> dict:
 
 def latency_budget(device: str, quantile: float) -> float:
     """The ``quantile`` of the device's true NB201 latencies (ms)."""
-    return float(np.nanquantile(_table().column(f"latency_ms.{device}").astype(float), quantile))
+    return float(np.nanquantile(_nb201().column(f"latency_ms.{device}").astype(float), quantile))
 
 
 def run_hw_task(task: dict) -> dict:
@@ -186,7 +186,7 @@ def run_hw_task(task: dict) -> dict:
     from clue_plugins.surrogate import Surrogate, fit_hardware_oracle
 
     strategy, device, q, seed, s = task["strategy"], task["device"], task["quantile"], task["seed"], task["settings"]
-    table = _table()
+    table = _nb201()
     budget = latency_budget(device, q)
     objective = Objective("budget", latency_budget=budget)
     query = TableScorer("cifar10", device=device, table=table)
@@ -209,7 +209,7 @@ def run_hw_task(task: dict) -> dict:
                               fitness=RelativeFitness(objective=objective))
         evaluated, true_queries = [table.specs[table.row_of(k)] for k in run.extra["population"]], 0
     else:
-        raise ClueError(f"unknown hardware strategy {strategy!r}")
+        raise UnknownNameError(f"unknown hardware strategy {shown(strategy)}; choose from {', '.join(HW_STRATEGIES)}")
     truth = query([run.answer.spec])[0]
     found = query(evaluated)
     return {"strategy": strategy, "device": device, "quantile": q, "seed": seed, "budget_ms": budget,
@@ -219,29 +219,6 @@ def run_hw_task(task: dict) -> dict:
 
 
 # -- fronts ------------------------------------------------------------------------------------------------
-def pareto_front(points: np.ndarray) -> np.ndarray:
-    """Rows (accuracy, latency) not dominated by another (higher accuracy and lower latency), by latency."""
-    pts = np.asarray(points, dtype=float).reshape(-1, 2)
-    pts = pts[np.lexsort((-pts[:, 0], pts[:, 1]))]  # latency ascending, ties: best accuracy first
-    front, best = [], -math.inf
-    for acc, lat in pts:
-        if acc > best:
-            front.append((acc, lat))
-            best = acc
-    return np.array(front).reshape(-1, 2)
-
-
-def hypervolume(points: np.ndarray, ref_accuracy: float, budget: float) -> float:
-    """Area dominated by ``points`` (accuracy up, latency down) inside accuracy >= ref, latency <= budget."""
-    pts = np.asarray(points, dtype=float).reshape(-1, 2)
-    pts = pts[(pts[:, 1] <= budget) & (pts[:, 0] > ref_accuracy)]
-    area, prev = 0.0, ref_accuracy
-    for acc, lat in pareto_front(pts):
-        area += (acc - prev) * (budget - lat)
-        prev = acc
-    return area
-
-
 def hv_ratio(found: Sequence[dict], device: str, budget: float) -> float:
     """Hypervolume of the (true accuracy, true latency) points found over that of the whole space's true front
     (reference: median CIFAR-10 accuracy, the latency budget)."""
@@ -251,14 +228,14 @@ def hv_ratio(found: Sequence[dict], device: str, budget: float) -> float:
 
 @functools.lru_cache(maxsize=None)
 def _true_hypervolume(device: str, budget: float) -> tuple[float, float]:
-    table = _table()
+    table = _nb201()
     acc = table.column("cifar10.test_acc").astype(float)
     lat = table.column(f"latency_ms.{device}").astype(float)
     ref = float(np.nanmedian(acc))
     return ref, hypervolume(np.c_[acc, lat], ref, budget)
 
 
-# -- the whole benchmark -----------------------------------------------------------------------------------
+# -- the whole experiment ----------------------------------------------------------------------------------
 def _tasks(settings: BenchSettings) -> tuple[list[dict], list[dict]]:
     s = asdict(settings)
     main = [{"strategy": st, "dataset": d, "seed": seed, "settings": s}
@@ -289,7 +266,6 @@ def run_benchmark(settings: BenchSettings, out_dir: str | Path, progress: bool =
     from tqdm.auto import tqdm
 
     from clue_plugins._parallel import imap
-    from clue_plugins.search.report import write_report
 
     settings.validate()
     out = Path(out_dir)
@@ -313,16 +289,14 @@ def run_benchmark(settings: BenchSettings, out_dir: str | Path, progress: bool =
 def report_existing(out_dir: str | Path, seeds: int | None = None, hw_seeds: int | None = None) -> dict:
     """Tables and plots from the rows already in ``out_dir/rows.jsonl``; ``seeds`` / ``hw_seeds`` keep only
     seeds below them, so every line compares the same seeds (the number of seeds is in each cell)."""
-    from clue_plugins.search.report import write_report
-
     path = Path(out_dir) / "rows.jsonl"
     if not path.exists():
-        raise ClueError(f"no benchmark rows in {path}; run clue-nas search-bench --out {out_dir} first")
+        raise ConfigError(f"no search-bench rows in {path}; run clue-nas search-bench --out {out_dir} first")
     rows = read_rows(path)
     rows = [r for r in rows if (seeds if "dataset" in r else hw_seeds) is None
             or r["seed"] < (seeds if "dataset" in r else hw_seeds)]
     if not rows:
-        raise ClueError(f"no rows in {path} with seeds below {seeds} / hardware seeds below {hw_seeds}")
+        raise ConfigError(f"no rows in {path} with seeds below {seeds} / hardware seeds below {hw_seeds}")
     return write_report(rows, _settings_seen(rows), Path(out_dir))
 
 

@@ -1,4 +1,4 @@
-"""The search benchmark: fronts and hypervolume, resumable runs, reports, the CLI, hardware-aware guided search."""
+"""The search experiment (clue-nas search-bench): resumable runs, reports, the CLI, hardware-aware guided search."""
 
 import json
 
@@ -6,26 +6,25 @@ import numpy as np
 import pytest
 
 from clue_plugins import ClueError
+from clue_plugins.errors import ConfigError, UnknownNameError
+from clue_plugins.experiments.search_bench import BenchSettings, report_existing, run_benchmark
 from clue_plugins.objectives import Objective
-from clue_plugins.search.benchmark import BenchSettings, hypervolume, pareto_front, report_existing, run_benchmark
-
-
-def test_pareto_front_and_hypervolume():
-    pts = np.array([[90, 5.0], [92, 8.0], [91, 9.0], [93, 20.0], [89, 4.0]])  # (accuracy, latency)
-    np.testing.assert_array_equal(pareto_front(pts), [[89, 4.0], [90, 5.0], [92, 8.0], [93, 20.0]])
-    # inside latency <= 10, accuracy >= 88: (89-88)*(10-4) + (90-89)*(10-5) + (92-90)*(10-8)
-    assert hypervolume(pts, 88.0, 10.0) == pytest.approx(6 + 5 + 4)
-    assert hypervolume(pts, 95.0, 10.0) == 0.0
-    assert hypervolume(pts[:1], 88.0, 10.0) < hypervolume(pts, 88.0, 10.0)
 
 
 def test_settings_are_checked():
-    with pytest.raises(ClueError, match="unknown strategy"):
+    with pytest.raises(UnknownNameError, match="unknown strategy"):
         BenchSettings(strategies=("bayes",)).validate()
-    with pytest.raises(ClueError, match="unknown device"):
+    with pytest.raises(UnknownNameError, match="unknown device"):
         BenchSettings(hw_devices=("tpu",)).validate()
-    with pytest.raises(ClueError, match="unknown oracle features 'flops'"):
+    with pytest.raises(UnknownNameError, match="unknown oracle features 'flops'"):
         BenchSettings(hw_oracle_features="flops").validate()
+    with pytest.raises(ConfigError, match="seeds must be >= 1"):
+        BenchSettings(seeds=0).validate()
+
+
+def test_report_only_needs_rows(tmp_path):
+    with pytest.raises(ConfigError, match="no search-bench rows"):
+        report_existing(tmp_path)
 
 
 def test_benchmark_runs_resumes_and_reports(tmp_path, nb201_table):

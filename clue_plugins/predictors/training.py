@@ -1,0 +1,56 @@
+"""The one training loop and the one ranking loss of every torch predictor (CLUE-NAS, SEval's MLP heads,
+the MLP/GCN baselines).
+
+Mini-batches are drawn with replacement from a seeded ``torch.Generator``; the loop never touches torch's
+global generator (seed layer initialisation with :func:`clue_plugins._state.seeded_torch`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["pairwise_rank_loss", "train_minibatches"]
+
+
+def pairwise_rank_loss(pred: Any, target: Any, sharpness: float, weight: float = 1.0) -> Any:
+    """``weight`` times the logistic loss over every ordered pair of a batch,
+    ``softplus(-sign(t_i - t_j) * s * (p_i - p_j))``, averaged over the pairs whose targets differ (rank
+    correlation only rewards order).
+
+    ``sharpness`` scales prediction differences into the logistic's working range (CLUE predicts fractions:
+    100; SEval heads predict min-max scaled targets: 10).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    diff = (pred[:, None] - pred[None, :]) * sharpness
+    order = torch.sign(target[:, None] - target[None, :])
+    return weight * (F.softplus(-order * diff) * order.abs()).sum() / order.abs().sum().clamp(min=1)
+
+
+def train_minibatches(net: Any, optimizer: Any, batch_loss: Callable[[Any], Any], n: int, *, batch_size: int,
+                      steps_per_epoch: int, epochs: int = 1, generator: Any,
+                      lr_schedule: Callable[[int], float | None] | None = None) -> Any:
+    """Train ``net`` in place and return it in eval mode.
+
+    Each step draws ``batch_size`` indices in ``[0, n)`` with replacement from ``generator`` and minimises
+    ``batch_loss(indices)``; ``lr_schedule(epoch)`` (optional) gives a new learning rate at the start of an epoch,
+    or None to keep the current one.
+    """
+    import torch
+
+    net.train()
+    for epoch in range(epochs):
+        if lr_schedule is not None:
+            lr = lr_schedule(epoch)
+            if lr is not None:
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+        for _ in range(steps_per_epoch):
+            idx = torch.randint(0, n, (batch_size,), generator=generator)
+            loss = batch_loss(idx)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return net.eval()

@@ -1,0 +1,61 @@
+"""NAS-Bench-201: one 4-node cell, an op on each of its 6 edges (5 choices); 15,625 cells.
+
+Genotypes: the arch string ``|nor_conv_3x3~0|+|...|``, NASLib's 6 op indices, NNI ``NasBench201`` samples
+(all in :mod:`adapters.nb201` / :mod:`adapters.nni`). Genes: the 6 op indices (NASLib's edge order).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from adapters import nb201
+from clue_plugins.spaces.base import TargetColumns
+from clue_plugins.spaces.builtin import AdapterSpace
+from clue_plugins.spec import ArchSpec
+
+_DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
+
+
+class NB201Space(AdapterSpace):
+    name = "nb201"
+    naslib_name = "nasbench201"
+    nni_name = "NasBench201"
+    n_genes = 6
+    accuracy_column = "cifar10.test_acc"
+    targets = {f"nb201-{d}": TargetColumns(d, f"{d}.test_acc", f"{d}.params_M", f"{d}.flops_M") for d in _DATASETS}
+
+    def to_genotype(self, spec: ArchSpec) -> str:
+        return nb201.to_arch_str(spec)
+
+    def nni_benchmark(self) -> Any:
+        from nni.nas.benchmark import NasBench201Benchmark
+
+        return NasBench201Benchmark
+
+    def build_network(self, spec: ArchSpec, num_classes: int = 10, **kwargs: Any) -> Any:
+        from clue_plugins.networks.nb201 import NB201Network
+
+        return NB201Network(spec, num_classes=num_classes, **kwargs)
+
+    def load_benchmark(self, verify: bool | None = None) -> Any:
+        from clue_plugins.benchmarks.nb201 import load_nb201
+
+        return load_nb201(verify=verify)
+
+    def enumerate_specs(self) -> list[ArchSpec]:
+        return [nb201.from_op_indices(ix) for ix in itertools.product(range(len(nb201.OPS)), repeat=6)]
+
+    def genes(self, spec: ArchSpec) -> list:
+        return list(nb201.to_op_indices(spec))
+
+    def decode(self, genes: Any) -> ArchSpec:
+        return nb201.from_op_indices(genes)
+
+    def random_gene(self, i: int, rng: np.random.Generator) -> int:
+        return int(rng.integers(len(nb201.OPS)))
+
+
+SPACE = NB201Space()
