@@ -19,10 +19,10 @@ def main() -> int:
 
     import torch
 
-    from clue_plugins import benchmarks
+    from clue_plugins import data
     from clue_plugins.predictors.clue import CLUEPredictor
 
-    table = benchmarks.load_nb201()
+    table = data.load_nb201()
     y = table.column("cifar10.test_acc")
     CLUEPredictor().embed_texts(table.specs, progress=True)  # warm the embedding cache (first run only)
     fits, preds = [], []

@@ -37,7 +37,7 @@ def _flops(spec, num_classes: int, shape) -> float:
 
 
 def check_nb201(other_sample: int) -> dict:
-    from clue_plugins.benchmarks import DATASETS, load_nb201
+    from clue_plugins.data import DATASETS, load_nb201
     from clue_plugins.networks import count_params_m
     from clue_plugins.networks.nb201 import NUM_CLASSES
 
@@ -64,7 +64,7 @@ def check_nb201(other_sample: int) -> dict:
 
 def check_nb101_darts() -> dict:
     from adapters import darts, nb101
-    from clue_plugins.benchmarks.sources import locate
+    from clue_plugins.data.sources import locate
     from clue_plugins.networks import count_params_m
 
     with open(locate("nb101/nasbench_only108_sample30.pkl"), "rb") as fh:
@@ -80,7 +80,7 @@ def check_nb101_darts() -> dict:
 
 
 def check_memory(sample: int) -> dict:
-    from clue_plugins.benchmarks import load_nb201
+    from clue_plugins.data import load_nb201
     from clue_plugins.networks import build_network, training_step_memory
 
     table = load_nb201()
@@ -105,7 +105,7 @@ def check_memory(sample: int) -> dict:
 
 
 def check_strings(sample: int) -> dict:
-    from clue_plugins.benchmarks import load_nb201
+    from clue_plugins.data import load_nb201
     from clue_plugins.networks import build_network, network_string
     from clue_plugins.text import get_encoder
     from clue_plugins.text.long_text import chunk_text

@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     import torch
 
     from clue_plugins._io import write_json_atomic, write_text_atomic
-    from clue_plugins.benchmarks import load
+    from clue_plugins.data import load
     from clue_plugins.nni import SurrogateEvaluator, compare_with_benchmark, run_search
     from clue_plugins.objectives import Objective
     from clue_plugins.surrogate import fit_accuracy_model, fit_hardware_oracle

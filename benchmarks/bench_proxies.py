@@ -26,13 +26,13 @@ def main() -> int:
     import torch
     from scipy.stats import kendalltau, spearmanr
 
-    from clue_plugins import benchmarks
+    from clue_plugins import data
     from clue_plugins._io import write_text_atomic
     from clue_plugins.search import RelativeFitness
     from clue_plugins.search.proxies import PROXIES, ProxyScorer
 
     torch.set_num_threads(1)
-    table = benchmarks.load_nb201()
+    table = data.load_nb201()
     idx = np.random.default_rng(args.seed).choice(len(table), args.cells, replace=False)
     specs = [table.specs[i] for i in idx]
     lines = [f"NB201, {args.cells} random cells (seed {args.seed}), batch of {args.batch} images at 32 px, "

@@ -30,13 +30,13 @@ def main() -> int:
     os.environ["CLUE_CACHE_DIR"] = tempfile.mkdtemp(prefix="clue-bench-")  # start cold
 
     from adapters import nb201, nni
-    from clue_plugins import benchmarks
+    from clue_plugins import data
     from clue_plugins.spec import flow_matrix, op_metric_matrix, prompts
 
     rows = []
-    table, cold, _ = timed(benchmarks.load_nb201, 1)
+    table, cold, _ = timed(data.load_nb201, 1)
     rows.append(("load NB201, first time (parse + cache)", cold, cold))
-    _, med, best = timed(benchmarks.load_nb201, args.repeats)
+    _, med, best = timed(data.load_nb201, args.repeats)
     rows.append(("load NB201, cached", med, best))
     specs = table.specs
     _, med, best = timed(lambda: flow_matrix(specs), args.repeats)

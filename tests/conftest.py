@@ -24,20 +24,20 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def nb201_table(data_dir):
-    from clue_plugins.benchmarks import load_nb201
+    from clue_plugins.data import load_nb201
 
     return load_nb201()
 
 
 @pytest.fixture(scope="session")
 def nb101_table(data_dir):
-    from clue_plugins.benchmarks import load_nb101_zc
+    from clue_plugins.data import load_nb101_zc
 
     return load_nb101_zc()
 
 
 @pytest.fixture(scope="session")
 def nb301_table(data_dir):
-    from clue_plugins.benchmarks import load_nb301_zc
+    from clue_plugins.data import load_nb301_zc
 
     return load_nb301_zc()

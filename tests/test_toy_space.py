@@ -1,6 +1,6 @@
 """A new search space is one descriptor: a toy space defined and registered in this file alone works in
 ``to_spec``, ``ArchSpec.from_dict``, ``clue-nas encode`` and its ``--space`` choices, ``build_network``,
-``benchmarks.load`` and the evaluation targets, CLUE fit/predict, and the evolution."""
+``data.load`` and the evaluation targets, CLUE fit/predict, and the evolution."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from adapters import to_spec
-from clue_plugins.benchmarks.table import BenchmarkTable
+from clue_plugins.data.table import BenchmarkTable
 from clue_plugins.errors import ConfigError, GenotypeError, UnknownNameError, UnknownOpError, shown
 from clue_plugins.spaces import SearchSpace, TargetColumns, get_space, register_space, space_names, unregister_space
 from clue_plugins.spec import ArchSpec, Cell
@@ -176,15 +176,15 @@ def test_cli_encode(toy, capsys):
 
 
 def test_network_benchmark_and_targets(toy):
-    from clue_plugins import benchmarks
+    from clue_plugins import data
     from clue_plugins.evaluation.targets import TARGETS, load_target
     from clue_plugins.networks import build_network
     from clue_plugins.surrogate import target_name
 
     spec = to_spec("chain:conv_3x3,skip_connect,conv_1x1")
     assert build_network(spec, num_classes=4)(torch.zeros(2, 3, 8, 8)).shape == (2, 4)
-    table = benchmarks.load(NAME)
-    assert len(table) == 27 and benchmarks.ACCURACY_COLUMN[NAME] == "acc"
+    table = data.load(NAME)
+    assert len(table) == 27 and data.ACCURACY_COLUMN[NAME] == "acc"
     assert TARGETS["toychain-synthetic"] == (NAME, "acc", "params", "flops")
     assert target_name(NAME, "synthetic") == "toychain-synthetic"
     target = load_target("toychain-synthetic")

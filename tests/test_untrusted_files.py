@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clue_plugins import benchmarks
+from clue_plugins import data as bench_data
 from clue_plugins.errors import ClueError, DataIntegrityError
 
 
@@ -72,7 +72,7 @@ def test_planted_latency_file_is_refused_by_its_checksum(planted):
     root, marker = planted
     _plant(root / "nb201/latency/eyeriss.pt", _evil_pt(marker))
     with pytest.raises(DataIntegrityError) as err:
-        benchmarks.load_nb201(devices=("eyeriss",))
+        bench_data.load_nb201(devices=("eyeriss",))
     msg = str(err.value)
     assert "nb201/latency/eyeriss.pt" in msg and "clue-nas data fetch" in msg and "CLUE_VERIFY_DATA=0" in msg
     assert not marker.exists()
@@ -86,7 +86,7 @@ def test_planted_latency_file_never_runs_even_unverified(planted, monkeypatch, o
         monkeypatch.setenv("CLUE_VERIFY_DATA", "0")
     with pytest.raises(DataIntegrityError, match=r"eyeriss\.pt was not loaded.*asks to import posix\.system|"
                                                  r"eyeriss\.pt was not loaded.*asks to import nt\.system"):
-        benchmarks.load_nb201(devices=("eyeriss",), verify=False if opt_out == "argument" else None)
+        bench_data.load_nb201(devices=("eyeriss",), verify=False if opt_out == "argument" else None)
     assert not marker.exists()
 
 
@@ -97,12 +97,12 @@ def test_torch_tensors_in_a_latency_file_are_refused(planted, monkeypatch):
     torch.save([torch.zeros(3)], buf)
     _plant(root / "nb201/latency/fpga.pt", buf.getvalue())
     with pytest.raises(DataIntegrityError, match="fpga.pt was not loaded"):
-        benchmarks.load_nb201(devices=("fpga",), verify=False)
+        bench_data.load_nb201(devices=("fpga",), verify=False)
 
 
 @pytest.mark.parametrize("loader, relpath", [
-    (lambda: benchmarks.load_nasbench_only108(), "official/nasbench_only108.pkl"),
-    (lambda: benchmarks.load_naslib_nb201("cifar10"), "official/nb201_cifar10_full_training.pickle"),
+    (lambda: bench_data.load_nasbench_only108(), "official/nasbench_only108.pkl"),
+    (lambda: bench_data.load_naslib_nb201("cifar10"), "official/nb201_cifar10_full_training.pickle"),
 ])
 def test_planted_official_pickle_never_runs(planted, loader, relpath):
     """Official files have no published checksum here: only the restricted unpickler stands between them and
@@ -119,9 +119,9 @@ def test_planted_sample_pickle_is_refused(planted):
     path = root / "nb101/nasbench_only108_sample30.pkl"
     _plant(path, _evil_pickle(marker))
     with pytest.raises(DataIntegrityError, match="sha256"):
-        benchmarks.load_nasbench_only108(path)
+        bench_data.load_nasbench_only108(path)
     with pytest.raises(DataIntegrityError, match="asks to import"):
-        benchmarks.load_nasbench_only108(path, verify=False)
+        bench_data.load_nasbench_only108(path, verify=False)
     assert not marker.exists()
 
 
@@ -137,7 +137,7 @@ def test_the_cli_reports_a_planted_file_in_one_line(planted, capsys):
 
 
 def _planted_cache(name: str, sources: list[Path], data: bytes) -> Path:
-    from clue_plugins.benchmarks.table import cache_path
+    from clue_plugins.data.table import cache_path
 
     path = cache_path(name, sources)
     _plant(path, data)
@@ -147,9 +147,9 @@ def _planted_cache(name: str, sources: list[Path], data: bytes) -> Path:
 def test_planted_cache_file_never_runs_and_is_rebuilt(planted):
     root, marker = planted
     sample = root / "nb101/nasbench_only108_sample30.pkl"
-    good = benchmarks.load_nasbench_only108(sample)
+    good = bench_data.load_nasbench_only108(sample)
     path = _planted_cache(f"nb101-only108-{sample.stem}", [sample], _evil_pickle(marker))
-    again = benchmarks.load_nasbench_only108(sample)
+    again = bench_data.load_nasbench_only108(sample)
     assert not marker.exists()
     assert again.specs == good.specs and again.metrics.equals(good.metrics)
     with np.load(path, allow_pickle=False) as data:  # rebuilt in the data-only format
@@ -160,14 +160,14 @@ def test_planted_nb201_cache_file_never_runs_and_is_rebuilt(planted, nb201_table
     root, marker = planted
     sources = [root / p for p in ("nb201/nats_tss_test_accuracy_200ep.csv", "nb201/cost_and_accuracy.csv",
                                   "nb201/cifar10_valid_200ep.csv", "nb201/latency/eyeriss.pt")]
-    first = benchmarks.load_nb201(devices=("eyeriss",))
+    first = bench_data.load_nb201(devices=("eyeriss",))
     # the cache holds a pickle (and an npz whose arrays need pickle): both are ignored, never unpickled
     path = _planted_cache("nb201-eyeriss", sources, _evil_pickle(marker))
-    assert benchmarks.load_nb201(devices=("eyeriss",)).metrics.equals(first.metrics)
+    assert bench_data.load_nb201(devices=("eyeriss",)).metrics.equals(first.metrics)
     buf = io.BytesIO()
     np.savez(buf, meta=np.array([Planted(marker)], dtype=object))
     _plant(path, buf.getvalue())
-    again = benchmarks.load_nb201(devices=("eyeriss",))
+    again = bench_data.load_nb201(devices=("eyeriss",))
     assert not marker.exists()
     assert again.specs == nb201_table.specs and [s.key for s in again.specs] == [s.key for s in nb201_table.specs]
     np.testing.assert_array_equal(again.column("latency_ms.eyeriss"), nb201_table.column("latency_ms.eyeriss"))
@@ -176,7 +176,7 @@ def test_planted_nb201_cache_file_never_runs_and_is_rebuilt(planted, nb201_table
 def test_the_restricted_unpickler_reads_numpy_and_containers():
     from collections import OrderedDict
 
-    from clue_plugins.benchmarks.safe_pickle import restricted_loads
+    from clue_plugins.data.safe_pickle import restricted_loads
 
     obj = {"a": np.arange(6, dtype=np.int8).reshape(2, 3), "b": [np.float64(1.5), {1, 2}], "c": OrderedDict(x=(1, 2.0)),
            "d": np.array(["x", "yz"]), "e": b"bytes", "f": np.array([0.5], dtype=np.float32)}

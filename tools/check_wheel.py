@@ -43,17 +43,17 @@ SMOKE = textwrap.dedent('''
                 importlib.import_module(info.name)
             except MissingDependencyError:  # a plugin of a framework that is not installed: refused clearly
                 optional.append(info.name)
-    for sub in ("predictors", "evaluation", "benchmarks", "text", "networks", "search", "experiments", "ops", "naslib", "nni"):
+    for sub in ("predictors", "evaluation", "data", "text", "networks", "search", "experiments", "ops", "naslib", "nni"):
         assert f"clue_plugins.{sub}" in names, f"clue_plugins.{sub} is missing from the wheel"
     from clue_plugins.ops.table import TABLE_PATH
     assert Path(TABLE_PATH).is_file(), "op_metrics.json is missing from the wheel"
     assert list((site / "clue_plugins" / "networks" / "data").glob("*.csv")), "the memory table is missing"
 
     from adapters import to_spec
-    from clue_plugins import benchmarks
+    from clue_plugins import data
     from clue_plugins.predictors.clue import CLUEPredictor
 
-    nb201 = benchmarks.load_nb201(devices=())
+    nb201 = data.load_nb201(devices=())
     y = nb201.column("cifar10.test_acc")
     model = CLUEPredictor(seed=0, epochs=5).fit(nb201.specs[:20], y[:20])
     pred = model.predict(nb201.specs[20:30])

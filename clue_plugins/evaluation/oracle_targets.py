@@ -31,7 +31,7 @@ def oracle_metrics(memory_table: str | Path | None = None, subset: int | None = 
 
     ``subset``: keep a fixed random sample of that many cells (quick runs and tests).
     """
-    from clue_plugins.benchmarks import DATASETS, DEVICES, load
+    from clue_plugins.data import DATASETS, DEVICES, load
     from clue_plugins.errors import MissingDataError
 
     table = load("nb201")

@@ -10,7 +10,7 @@ import numpy as np
 
 from clue_plugins._io import atomic_path, write_json_atomic, write_text_atomic
 from clue_plugins._tables import markdown_table
-from clue_plugins.benchmarks import SURROGATE_NOTE
+from clue_plugins.data import SURROGATE_NOTE
 
 
 def aggregate(rows: list[dict]) -> list[dict]:

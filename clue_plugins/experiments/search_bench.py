@@ -94,7 +94,7 @@ class BenchSettings:
 
 # -- one search ----------------------------------------------------------------------------------------
 def _nb201():
-    from clue_plugins.benchmarks import load
+    from clue_plugins.data import load
 
     return load("nb201")
 

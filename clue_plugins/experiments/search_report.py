@@ -28,7 +28,7 @@ PUBLISHED = {
 
 
 def _nb201():
-    from clue_plugins.benchmarks import load
+    from clue_plugins.data import load
 
     return load("nb201")
 

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from clue_plugins.errors import ClueError, ConfigError, NotFittedError, UnknownNameError
+from clue_plugins.errors import ConfigError, GenotypeError, NotFittedError, UnknownNameError
 from clue_plugins.spec import ArchSpec
 
 #: NASLib dataset names -> keys of NB201 entries (NASLib reads ``cifar10`` from ``cifar10-valid``)
@@ -109,7 +109,7 @@ class _NB101Data:
         from adapters.nb101 import from_matrix_ops
 
         if not self.is_valid(model_spec):
-            raise ClueError("this NB101 spec is outside NAS-Bench-101's domain (check is_valid first)")
+            raise GenotypeError("this NB101 spec is outside NAS-Bench-101's domain (check is_valid first)")
         if epochs != 108 or stop_halfway:
             raise ConfigError(f"only the final (108-epoch) accuracy is predicted, not epochs={epochs}"
                             f"{' halfway' if stop_halfway else ''}: set `search.fidelity: 108` (or -1)")
@@ -195,7 +195,7 @@ def benchmark_dataset_api(table: Any = None) -> dict:
     time, FLOPs, parameters and NATS GPU latency.
     """
     if table is None:
-        from clue_plugins.benchmarks import load
+        from clue_plugins.data import load
 
         table = load("nb201")
     cols = {c: table.column(c) for c in table.columns if c != "arch_str"}

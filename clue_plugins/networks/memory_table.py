@@ -90,7 +90,7 @@ def measure_memory_table(space: str, method: str = "meta", workers: int = 1, lim
     """
     from tqdm import tqdm
 
-    from clue_plugins.benchmarks import load
+    from clue_plugins.data import load
     from clue_plugins.networks.memory import METHODS
 
     if method not in METHODS:
@@ -181,7 +181,7 @@ def _write_table(space: str, method: str, done: dict[int, int], measured: set[in
         f"# Generated data: peak training memory (MiB) of every {space} cell, one column per method.\n"
         f"# Command: clue-nas measure memory --space {space} --method <{'|'.join(methods)}>\n"
         f"# Definition: {MEMORY_DEFINITION}.\n"
-        f"# Rows follow the benchmark's order (clue_plugins.benchmarks.load('{space}')); torch {torch.__version__}.\n"
+        f"# Rows follow the benchmark's order (clue_plugins.data.load('{space}')); torch {torch.__version__}.\n"
     )
     write_text_atomic(path, header + frame.to_csv(index=False, float_format="%.4f"))
     return MemoryTableRun(path, column, rows, measured=len(measured), resumed=int(new.sum()) - len(measured),

@@ -11,7 +11,7 @@ from clue_plugins.errors import ConfigError, MissingDataError
 
 
 def _true_from_tables(keys: list[str], dataset: str, device: str | None) -> tuple[list[float], list[float], np.ndarray]:
-    from clue_plugins.benchmarks import load
+    from clue_plugins.data import load
 
     table = load("nb201")
     rows = [table.row_of(k) for k in keys]  # KeyError naming a cell the table lacks

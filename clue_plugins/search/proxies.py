@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from clue_plugins.errors import ClueError, ConfigError, UnknownNameError
+from clue_plugins.errors import ConfigError, MissingDependencyError, NetworkError, UnknownNameError
 from clue_plugins.spec import ArchSpec
 
 if TYPE_CHECKING:  # torch is imported when a proxy is computed, not when the search package is
@@ -73,7 +73,7 @@ def fallback_batch(kind: str = "photos", n: int = 64, size: int = 32, seed: int 
         from sklearn.datasets import load_sample_images
         photos = [np.asarray(im, dtype=np.float32) / 255.0 for im in load_sample_images().images]
     except ImportError as exc:  # Pillow missing: the photos are JPEGs
-        raise ClueError(f"the 'photos' fallback needs scikit-learn and Pillow ({exc}); pass images= or use 'noise'") from None
+        raise MissingDependencyError(f"the 'photos' fallback needs scikit-learn and Pillow ({exc}); pass images= or use 'noise'") from None
     crops = []
     for _ in range(n):
         im = photos[int(rng.integers(len(photos)))]
@@ -149,7 +149,7 @@ def naswot(net: "torch.nn.Module", images: "torch.Tensor") -> float:
         for h in hooks:
             h.remove()
     if not codes:
-        raise ClueError("NASWOT needs nn.ReLU modules in the network; this one has none")
+        raise NetworkError("NASWOT needs nn.ReLU modules in the network; this one has none")
     c = torch.cat(codes, dim=1).double()
     k = c @ c.T + (1 - c) @ (1 - c).T
     value = float(torch.linalg.slogdet(k).logabsdet)
@@ -258,5 +258,5 @@ class ProxyScorer:
             self._cache.put_many(list(new), np.array([[m["logsynflow"], m["naswot"]] for m in new.values()]))
         for m in out:
             if not all(math.isfinite(m[p]) for p in PROXIES):
-                raise ClueError(f"a proxy was not finite ({m}); check the image batch")
+                raise NetworkError(f"a proxy was not finite ({m}); check the image batch")
         return out  # type: ignore[return-value]

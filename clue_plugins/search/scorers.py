@@ -17,7 +17,7 @@ class TableScorer:
 
     def __init__(self, dataset: str = "cifar10", device: str | None = None, table: Any = None) -> None:
         if table is None:
-            from clue_plugins.benchmarks import load
+            from clue_plugins.data import load
 
             table = load("nb201")
         self._table = table

@@ -5,7 +5,7 @@ its genotype codecs (``from_genotype``, ``recognises``, ``check``, the NASLib an
 benchmark network, its evolution genes, and its benchmark table with the evaluation targets read from
 it. Registered once (:func:`clue_plugins.spaces.register_space`), it is what ``adapters.to_spec``,
 ``ArchSpec.from_dict``, ``clue-nas``'s ``--space`` choices, ``build_network``, the evolution,
-``benchmarks.load`` and the evaluation targets all read.
+``clue_plugins.data.load`` and the evaluation targets all read.
 
 Only what a space defines is needed: a method left out raises a :class:`~clue_plugins.errors.ConfigError`
 that names the space and the method to define, when (and only when) something asks for it.
@@ -25,7 +25,7 @@ from clue_plugins.spec import ArchSpec
 if TYPE_CHECKING:  # pragma: no cover
     from torch import nn
 
-    from clue_plugins.benchmarks.table import BenchmarkTable
+    from clue_plugins.data.table import BenchmarkTable
 
 #: How many invalid draws (offspring ``decode`` refuses, duplicates) a search operator tolerates in a row.
 MAX_TRIES = 1000

@@ -44,7 +44,7 @@ class NB101Space(AdapterSpace):
         return NB101Network(spec, num_classes=num_classes, **kwargs)
 
     def load_benchmark(self, verify: bool | None = None) -> Any:
-        from clue_plugins.benchmarks.nb101 import load_nb101_zc
+        from clue_plugins.data.nb101 import load_nb101_zc
 
         return load_nb101_zc(verify=verify)
 

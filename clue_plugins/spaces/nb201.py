@@ -41,7 +41,7 @@ class NB201Space(AdapterSpace):
         return NB201Network(spec, num_classes=num_classes, **kwargs)
 
     def load_benchmark(self, verify: bool | None = None) -> Any:
-        from clue_plugins.benchmarks.nb201 import load_nb201
+        from clue_plugins.data.nb201 import load_nb201
 
         return load_nb201(verify=verify)
 

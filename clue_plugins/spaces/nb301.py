@@ -43,7 +43,7 @@ class NB301Space(AdapterSpace):
         return DartsNetwork(spec, num_classes=num_classes, **kwargs)
 
     def load_benchmark(self, verify: bool | None = None) -> Any:
-        from clue_plugins.benchmarks.nb301 import load_nb301_zc
+        from clue_plugins.data.nb301 import load_nb301_zc
 
         return load_nb301_zc(verify=verify)
 

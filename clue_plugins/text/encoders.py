@@ -26,7 +26,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from clue_plugins._io import cache_dir, write_json_atomic
-from clue_plugins.errors import ClueError, ConfigError, MissingDataError, missing_dependency, shown
+from clue_plugins.errors import ConfigError, DataIntegrityError, MissingDataError, missing_dependency, shown
 from clue_plugins.text.cache import EmbeddingCache
 
 DEFAULT_ENCODER = "minilm"
@@ -204,7 +204,7 @@ class CLIPTextEncoder(TextEncoder):
             missing, unexpected = model.load_state_dict(state, strict=False)
             text_missing = [k for k in missing if not k.startswith("visual.")]
             if text_missing:
-                raise ClueError(f"{path} lacks text-tower weights for {self.model_name}: {text_missing[:5]}")
+                raise DataIntegrityError(f"{path} lacks text-tower weights for {self.model_name}: {text_missing[:5]}")
         else:
             try:
                 model = open_clip.create_model(self.model_name, pretrained=self.pretrained)

@@ -27,7 +27,7 @@ def test_every_cell_round_trips_through_every_form(nb201_table):
 
 def test_naslib_op_index_order_matches_naslib_data(nb201_table):
     """NASLib's zc file is keyed by op indices: decoding them must find the same cells NASLib measured."""
-    from clue_plugins.benchmarks import load_nb201_zc
+    from clue_plugins.data import load_nb201_zc
 
     zc = load_nb201_zc("cifar10")
     rows = [nb201_table.row_of(s) for s in zc.specs]

@@ -12,7 +12,7 @@ from clue_plugins.experiments.oracle_eval import (KEY_DEVICES, SPLIT, evaluate_o
 
 
 def test_metrics_cover_every_device_and_dataset(nb201_table):
-    from clue_plugins.benchmarks import DATASETS, DEVICES
+    from clue_plugins.data import DATASETS, DEVICES
 
     data = oracle_metrics()
     assert len(data.specs) == 15625 and np.isfinite(data.flops).all()

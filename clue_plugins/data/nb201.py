@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from adapters import nb201 as nb201_adapter
-from clue_plugins.benchmarks.safe_pickle import load_torch_payload
-from clue_plugins.benchmarks.sources import FILES, checked_sha256, data_dir, locate, read_verified
-from clue_plugins.benchmarks.table import BenchmarkTable, cached
+from clue_plugins.data.safe_pickle import load_torch_payload
+from clue_plugins.data.sources import FILES, checked_sha256, data_dir, locate, read_verified
+from clue_plugins.data.table import BenchmarkTable, cached
 from clue_plugins.errors import DataIntegrityError, MissingDataError, UnknownNameError
 
 NUM_CELLS = 15625
@@ -28,7 +28,7 @@ _VALID = "nb201/cifar10_valid_200ep.csv"
 def load_latency_file(path: Path, verify: bool | None = None) -> list[float]:
     """Read a HELP latency ``.pt`` list without torch and without running code from it.
 
-    The file is checked against its published sha256 (``verify``, see :func:`~clue_plugins.benchmarks.sources.verify_enabled`),
+    The file is checked against its published sha256 (``verify``, see :func:`~clue_plugins.data.sources.verify_enabled`),
     then its pickle is read by a restricted unpickler that builds plain lists of numbers and nothing else.
     """
     path = Path(path)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from clue_plugins._io import atomic_path, cache_dir
-from clue_plugins.benchmarks.sources import checked_sha256
+from clue_plugins.data.sources import checked_sha256
 from clue_plugins.errors import ClueError, ConfigError, UnknownNameError
 from clue_plugins.ops.vocabulary import canonical_op
 from clue_plugins.spec import ArchSpec, Cell
@@ -82,7 +82,7 @@ class BenchmarkTable:
 
 def file_digest(paths: Sequence[Path], verify: bool | None = None) -> str:
     """Cache key of the files' content: their sha256 (each file hashed once, and checked against the
-    registry on the way, see :func:`~clue_plugins.benchmarks.sources.checked_sha256`)."""
+    registry on the way, see :func:`~clue_plugins.data.sources.checked_sha256`)."""
     h = hashlib.sha256(f"v{CACHE_VERSION}".encode())
     for p in paths:
         h.update(p.name.encode() + b"\0" + checked_sha256(p, verify).encode() + b"\0")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from adapters import darts
-from clue_plugins.benchmarks.nb201 import _zc_row, load_json
-from clue_plugins.benchmarks.sources import locate
-from clue_plugins.benchmarks.table import BenchmarkTable
+from clue_plugins.data.nb201 import _zc_row, load_json
+from clue_plugins.data.sources import locate
+from clue_plugins.data.table import BenchmarkTable
 
 SURROGATE_NOTE = "NB301 val_acc are surrogate-model predictions (NASLib's NB301 query), not trained accuracies"
 

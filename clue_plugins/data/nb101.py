@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from adapters import nb101 as nb101_adapter
-from clue_plugins.benchmarks.nb201 import _zc_row, load_json
-from clue_plugins.benchmarks.safe_pickle import restricted_loads
-from clue_plugins.benchmarks.sources import FILES, locate, registered_name
-from clue_plugins.benchmarks.table import BenchmarkTable, cached
+from clue_plugins.data.nb201 import _zc_row, load_json
+from clue_plugins.data.safe_pickle import restricted_loads
+from clue_plugins.data.sources import FILES, locate, registered_name
+from clue_plugins.data.table import BenchmarkTable, cached
 from clue_plugins.errors import DataIntegrityError
 
 
@@ -23,7 +23,7 @@ def load_nb101_zc(path: str | Path | None = None, dedupe: bool = True, verify: b
     distinct cells) and carry the accuracy of different training seeds. With ``dedupe`` (default)
     they become one row with the mean ``val_acc`` and ``n_records``, so a train/test split can
     never put the same cell on both sides. Isomorphic cells are NOT merged; ``nasbench_hash``
-    identifies them (``ArchSpec.iso_key`` groups them too). ``verify``: see :func:`~clue_plugins.benchmarks.load_nb201`.
+    identifies them (``ArchSpec.iso_key`` groups them too). ``verify``: see :func:`~clue_plugins.data.load_nb201`.
     """
     path = Path(path) if path else locate("nb101/zc_nasbench101.json")
     data = load_json(path, verify)
@@ -58,7 +58,7 @@ def load_nasbench_only108(path: str | Path | None = None, verify: bool | None = 
     Default path: the official file ``official/nasbench_only108.pkl`` in the data folder; the
     shared 30-record sample has the same format. Accuracies are means over the runs, in percent.
     The pickle is read by a restricted unpickler (plain containers and numpy arrays only): a file that
-    asks for anything else is refused, never run. ``verify``: see :func:`~clue_plugins.benchmarks.load_nb201`.
+    asks for anything else is refused, never run. ``verify``: see :func:`~clue_plugins.data.load_nb201`.
     """
     path = Path(path) if path else locate("official/nasbench_only108.pkl")
     sources = [path]

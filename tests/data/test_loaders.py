@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from clue_plugins import MissingDataError
-from clue_plugins import benchmarks
+from clue_plugins import data as bench_data
 
 
 def test_nb201_facts(nb201_table):
@@ -18,7 +18,7 @@ def test_nb201_facts(nb201_table):
     params = nb201_table.column("cifar10.params_M")
     assert np.isnan(params[3989:4000]).all() and np.isfinite(params[:3989]).all()
     # 200-epoch accuracy in the cost file (fraction) equals the accuracy file (percent)
-    for ds in benchmarks.DATASETS:
+    for ds in bench_data.DATASETS:
         assert "latency_ms.eyeriss" in nb201_table.columns
     assert nb201_table.row_of(best) == int(np.nanargmax(nb201_table.column("cifar10.test_acc")))
 
@@ -45,18 +45,18 @@ def test_nb101_dedupes_pruned_duplicates(nb101_table):
     assert nb101_table.column("n_records").sum() == 500
     assert len({s.key for s in nb101_table.specs}) == 301
     assert "records pruned" in nb101_table.notes[0]
-    raw = benchmarks.load_nb101_zc(dedupe=False)
+    raw = bench_data.load_nb101_zc(dedupe=False)
     assert len(raw) == 500
 
 
 def test_nb301_is_labelled_as_surrogate(nb301_table):
     assert len(nb301_table) == 725
-    assert benchmarks.SURROGATE_NOTE in nb301_table.notes
-    assert len(benchmarks.load_nb301_archs()) == 11221
+    assert bench_data.SURROGATE_NOTE in nb301_table.notes
+    assert len(bench_data.load_nb301_archs()) == 11221
 
 
 def test_nasbench_only108_format(data_dir):
-    table = benchmarks.load_nasbench_only108(data_dir / "nb101/nasbench_only108_sample30.pkl")
+    table = bench_data.load_nasbench_only108(data_dir / "nb101/nasbench_only108_sample30.pkl")
     assert len(table) == 30
     acc = table.column("test_acc")
     assert (acc > 10).all() and (acc < 100).all()  # percent
@@ -65,15 +65,15 @@ def test_nasbench_only108_format(data_dir):
 def test_missing_file_names_file_and_remedy(tmp_path, monkeypatch):
     monkeypatch.setenv("CLUE_DATA_DIR", str(tmp_path))
     with pytest.raises(MissingDataError) as err:
-        benchmarks.load_nb201()
+        bench_data.load_nb201()
     msg = str(err.value)
     assert "nb201/" in msg and str(tmp_path) in msg and "clue-nas data fetch" in msg
     with pytest.raises(MissingDataError, match="NASLib"):
-        benchmarks.load_naslib_nb201("cifar10")
+        bench_data.load_naslib_nb201("cifar10")
 
 
 def test_cache_makes_repeat_loads_equal(nb201_table, data_dir):
-    again = benchmarks.load_nb201()
+    again = bench_data.load_nb201()
     assert again.specs == nb201_table.specs
     assert again.metrics.equals(nb201_table.metrics)
 
@@ -89,7 +89,7 @@ def test_naslib_nb201_pickle_format(tmp_path, nb201_table):
                                         "cost_info": {"train_time": 12.5, "params": 0.1}}}
     path = tmp_path / "nb201_cifar10_full_training.pickle"
     path.write_bytes(pickle.dumps(data))
-    table = benchmarks.load_naslib_nb201(path=path)
+    table = bench_data.load_naslib_nb201(path=path)
     assert len(table) == 20 and table.specs == nb201_table.specs[:20]
     np.testing.assert_allclose(table.column("cifar10-valid.valid_acc"), nb201_table.column("cifar10-valid.valid_acc")[:20])
     assert table.column("cifar10-valid.train_time")[0] == 12.5
@@ -117,7 +117,7 @@ def test_nni_nb201_database(tmp_path, nb201_table):
                                    parameters=0.5, latency=1.0, flops=10.0, training_time=1.0,
                                    valid_evaluation_time=0.1, test_evaluation_time=0.1, ori_test_evaluation_time=0.1)
     db.close()
-    table = benchmarks.load_nni_nb201("cifar100", path=path)
+    table = bench_data.load_nni_nb201("cifar100", path=path)
     assert len(table) == 10
     rows = [nb201_table.row_of(s) for s in table.specs]
     np.testing.assert_allclose(table.column("test_acc"), nb201_table.column("cifar100.test_acc")[rows])
@@ -139,8 +139,8 @@ def _data_with_changed_byte(src, dst, relpath):
 
 
 def test_a_file_with_one_changed_byte_is_refused(tmp_path, monkeypatch, data_dir):
-    from clue_plugins.benchmarks.fetch import sha256_of
-    from clue_plugins.benchmarks.sources import FILES
+    from clue_plugins.data.fetch import sha256_of
+    from clue_plugins.data.sources import FILES
     from clue_plugins.errors import DataIntegrityError
 
     rel = "nb201/nats_tss_test_accuracy_200ep.csv"
@@ -149,20 +149,20 @@ def test_a_file_with_one_changed_byte_is_refused(tmp_path, monkeypatch, data_dir
     monkeypatch.setenv("CLUE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("CLUE_VERIFY_DATA", raising=False)
     with pytest.raises(DataIntegrityError) as err:
-        benchmarks.load_nb201()
+        bench_data.load_nb201()
     msg = str(err.value)
     for part in (rel, str(root / rel), FILES[rel].sha256, sha256_of(root / rel), "clue-nas data fetch",
                  "CLUE_VERIFY_DATA=0", "verify=False"):
         assert part in msg
     with pytest.raises(DataIntegrityError):
-        benchmarks.load("nb201")
+        bench_data.load("nb201")
     # the user's own, changed file: an explicit opt-out loads it, by argument or environment
-    assert round(benchmarks.load_nb201(verify=False).best("cifar10.test_acc")[1], 2) == 99.37
+    assert round(bench_data.load_nb201(verify=False).best("cifar10.test_acc")[1], 2) == 99.37
     monkeypatch.setenv("CLUE_VERIFY_DATA", "0")
-    assert round(benchmarks.load("nb201").best("cifar10.test_acc")[1], 2) == 99.37
+    assert round(bench_data.load("nb201").best("cifar10.test_acc")[1], 2) == 99.37
     monkeypatch.setenv("CLUE_VERIFY_DATA", "1")
     with pytest.raises(DataIntegrityError):
-        benchmarks.load_nb201()
+        bench_data.load_nb201()
 
 
 def test_changed_json_files_are_refused_too(tmp_path, monkeypatch, data_dir):
@@ -178,8 +178,8 @@ def test_changed_json_files_are_refused_too(tmp_path, monkeypatch, data_dir):
         (root / rel).write_bytes((data_dir / rel).read_bytes() + b" ")
     monkeypatch.setenv("CLUE_DATA_DIR", str(root))
     monkeypatch.delenv("CLUE_VERIFY_DATA", raising=False)
-    for load, rel in ((benchmarks.load_nb101_zc, "nb101"), (benchmarks.load_nb301_zc, "nb301"),
-                      (benchmarks.load_nb201_zc, "nb201")):
+    for load, rel in ((bench_data.load_nb101_zc, "nb101"), (bench_data.load_nb301_zc, "nb301"),
+                      (bench_data.load_nb201_zc, "nb201")):
         with pytest.raises(DataIntegrityError, match=f"{rel}/zc_nasbench"):
             load()
         assert len(load(verify=False)) > 0
@@ -189,7 +189,7 @@ def test_a_file_outside_the_data_folder_is_the_users_own(tmp_path, data_dir):
     """Only registered files in the data folder have a published hash; a file elsewhere loads unchecked."""
     mine = tmp_path / "my_nb101.json"
     mine.write_bytes((data_dir / "nb101/zc_nasbench101.json").read_bytes() + b"\n")
-    assert len(benchmarks.load_nb101_zc(mine)) == 301
+    assert len(bench_data.load_nb101_zc(mine)) == 301
 
 
 def test_the_opt_out_variable_must_be_understood(monkeypatch, data_dir):
@@ -197,12 +197,12 @@ def test_the_opt_out_variable_must_be_understood(monkeypatch, data_dir):
 
     monkeypatch.setenv("CLUE_VERIFY_DATA", "maybe")
     with pytest.raises(ConfigError, match="CLUE_VERIFY_DATA='maybe'"):
-        benchmarks.load_nb101_zc()
+        bench_data.load_nb101_zc()
 
 
 def test_each_file_is_hashed_once_per_process(monkeypatch, nb201_table):
     """The sha256 that verifies a file is also the table cache's key, and a process hashes a file once."""
-    from clue_plugins.benchmarks import sources
+    from clue_plugins.data import sources
 
     hashed = []
     real = sources.sha256_file
@@ -214,15 +214,15 @@ def test_each_file_is_hashed_once_per_process(monkeypatch, nb201_table):
         return out
 
     monkeypatch.setattr(sources, "sha256_file", spy)
-    again = benchmarks.load_nb201()
+    again = bench_data.load_nb201()
     assert hashed == []  # all hashed once, when the session's first load verified them
     assert again.specs == nb201_table.specs
 
 
 def test_the_table_cache_gives_back_exactly_the_table(tmp_path, monkeypatch, data_dir):
     monkeypatch.setenv("CLUE_CACHE_DIR", str(tmp_path))
-    built = benchmarks.load_nasbench_only108(data_dir / "nb101/nasbench_only108_sample30.pkl")
-    cached = benchmarks.load_nasbench_only108(data_dir / "nb101/nasbench_only108_sample30.pkl")
+    built = bench_data.load_nasbench_only108(data_dir / "nb101/nasbench_only108_sample30.pkl")
+    cached = bench_data.load_nasbench_only108(data_dir / "nb101/nasbench_only108_sample30.pkl")
     assert list((tmp_path / "benchmarks").glob("*.npz"))
     assert cached.specs == built.specs and [s.key for s in cached.specs] == [s.key for s in built.specs]
     assert cached.metrics.equals(built.metrics) and list(cached.metrics.dtypes) == list(built.metrics.dtypes)

@@ -1,8 +1,8 @@
 import pytest
 
 from clue_plugins import MissingDataError
-from clue_plugins.benchmarks import fetch
-from clue_plugins.benchmarks.sources import FILES
+from clue_plugins.data import fetch
+from clue_plugins.data.sources import FILES
 
 
 def test_verify_shared_data(data_dir):

@@ -9,12 +9,12 @@ cache is an ``.npz`` read without pickle: no data or cache file can run code.
 
 from __future__ import annotations
 
-from clue_plugins.benchmarks.nb101 import load_nasbench_only108, load_nb101_zc
-from clue_plugins.benchmarks.nb201 import DATASETS, DEVICES, load_nb201, load_nb201_zc
-from clue_plugins.benchmarks.nb301 import SURROGATE_NOTE, load_nb301_archs, load_nb301_zc
-from clue_plugins.benchmarks.official import load_naslib_nb201, load_nni_nb201
-from clue_plugins.benchmarks.sources import FILES, data_dir, locate
-from clue_plugins.benchmarks.table import BenchmarkTable
+from clue_plugins.data.nb101 import load_nasbench_only108, load_nb101_zc
+from clue_plugins.data.nb201 import DATASETS, DEVICES, load_nb201, load_nb201_zc
+from clue_plugins.data.nb301 import SURROGATE_NOTE, load_nb301_archs, load_nb301_zc
+from clue_plugins.data.official import load_naslib_nb201, load_nni_nb201
+from clue_plugins.data.sources import FILES, data_dir, locate
+from clue_plugins.data.table import BenchmarkTable
 from clue_plugins.spaces.registry import SpaceView, get_space, spaces
 
 

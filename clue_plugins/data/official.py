@@ -11,10 +11,10 @@ import pandas as pd
 
 from adapters import nb201 as nb201_adapter
 from adapters import nni as nni_adapter
-from clue_plugins.benchmarks.nb101 import _fix
-from clue_plugins.benchmarks.safe_pickle import restricted_loads
-from clue_plugins.benchmarks.sources import NNI_NB201_DB, locate
-from clue_plugins.benchmarks.table import BenchmarkTable, cached
+from clue_plugins.data.nb101 import _fix
+from clue_plugins.data.safe_pickle import restricted_loads
+from clue_plugins.data.sources import NNI_NB201_DB, locate
+from clue_plugins.data.table import BenchmarkTable, cached
 from clue_plugins.errors import DataIntegrityError, UnknownNameError, missing_dependency
 
 #: NASLib's dataset keys inside its NB201 pickles, and NNI's inside its database.

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Iterable
 
 from clue_plugins._io import atomic_path
-from clue_plugins.benchmarks.sources import FILES, DataFile, data_dir
-from clue_plugins.errors import ClueError, MissingDataError
+from clue_plugins.data.sources import FILES, DataFile, data_dir
+from clue_plugins.errors import ClueError, DataIntegrityError, MissingDataError
 
 
 @dataclass
@@ -61,7 +61,7 @@ def _download(entry: DataFile, dest: Path, timeout: float) -> None:
                 bar.update(len(chunk))
             out.flush()
             if entry.sha256 and h.hexdigest() != entry.sha256:
-                raise ClueError(f"{entry.url}: sha256 {h.hexdigest()} does not match the expected {entry.sha256}; file not saved")
+                raise DataIntegrityError(f"{entry.url}: sha256 {h.hexdigest()} does not match the expected {entry.sha256}; file not saved")
 
 
 def fetch(paths: Iterable[str] | None = None, include_official: bool = False, timeout: float = 10.0) -> list[FileStatus]:
