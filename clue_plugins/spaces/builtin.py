@@ -10,7 +10,20 @@ from clue_plugins.spec import ArchSpec
 
 
 class AdapterSpace(SearchSpace):
-    """A space whose genotype, NASLib and NNI conversions are written in ``adapters/`` (nb201, nb101, nb301)."""
+    """A space whose genotype, NASLib and NNI conversions are written in ``adapters/`` (nb201, nb101, nb301).
+
+    ``network`` and ``loader`` name the network class and the benchmark loader as ``"module:attribute"``, imported
+    on first use so that describing a space imports neither torch nor the data loaders.
+    """
+
+    network: str = ""
+    loader: str = ""
+
+    def build_network(self, spec: ArchSpec, num_classes: int = 10, **kwargs: Any) -> Any:
+        return _attribute(self.network)(spec, num_classes=num_classes, **kwargs)
+
+    def load_benchmark(self, verify: bool | None = None) -> Any:
+        return _attribute(self.loader)(verify=verify)
 
     def from_genotype(self, genotype: Any) -> ArchSpec:
         from adapters import to_spec
@@ -47,3 +60,20 @@ class AdapterSpace(SearchSpace):
         from nni.nas.hub import pytorch as hub
 
         return getattr(hub, self.nni_name)()
+
+    def nni_benchmark(self) -> Any:
+        """NNI's query benchmark of the same name (``NasBench201Benchmark``, ``NasBench101Benchmark``)."""
+        from nni.nas import benchmark
+
+        found = getattr(benchmark, f"{self.nni_name}Benchmark", None)
+        if found is None:
+            return super().nni_benchmark()  # no NNI benchmark for this space: the base class says so
+        return found
+
+
+def _attribute(path: str) -> Any:
+    """``"package.module:name"`` -> that attribute."""
+    import importlib
+
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)

@@ -29,24 +29,11 @@ class NB101Space(AdapterSpace):
     n_genes = len(_EDGES) + _N - 2
     accuracy_column = "val_acc"
     targets = {"nb101": TargetColumns("cifar10", "val_acc", "zc.params", "zc.flops")}
+    network = "clue_plugins.networks.nb101:NB101Network"
+    loader = "clue_plugins.data.nb101:load_nb101_zc"
 
     def to_genotype(self, spec: ArchSpec) -> dict:
         return nb101.to_naslib_spec(spec)
-
-    def nni_benchmark(self) -> Any:
-        from nni.nas.benchmark import NasBench101Benchmark
-
-        return NasBench101Benchmark
-
-    def build_network(self, spec: ArchSpec, num_classes: int = 10, **kwargs: Any) -> Any:
-        from clue_plugins.networks.nb101 import NB101Network
-
-        return NB101Network(spec, num_classes=num_classes, **kwargs)
-
-    def load_benchmark(self, verify: bool | None = None) -> Any:
-        from clue_plugins.data.nb101 import load_nb101_zc
-
-        return load_nb101_zc(verify=verify)
 
     def genes(self, spec: ArchSpec) -> list:
         named = nb101.to_naslib_spec(spec)

@@ -26,24 +26,11 @@ class NB201Space(AdapterSpace):
     n_genes = 6
     accuracy_column = "cifar10.test_acc"
     targets = {f"nb201-{d}": TargetColumns(d, f"{d}.test_acc", f"{d}.params_M", f"{d}.flops_M") for d in _DATASETS}
+    network = "clue_plugins.networks.nb201:NB201Network"
+    loader = "clue_plugins.data.nb201:load_nb201"
 
     def to_genotype(self, spec: ArchSpec) -> str:
         return nb201.to_arch_str(spec)
-
-    def nni_benchmark(self) -> Any:
-        from nni.nas.benchmark import NasBench201Benchmark
-
-        return NasBench201Benchmark
-
-    def build_network(self, spec: ArchSpec, num_classes: int = 10, **kwargs: Any) -> Any:
-        from clue_plugins.networks.nb201 import NB201Network
-
-        return NB201Network(spec, num_classes=num_classes, **kwargs)
-
-    def load_benchmark(self, verify: bool | None = None) -> Any:
-        from clue_plugins.data.nb201 import load_nb201
-
-        return load_nb201(verify=verify)
 
     def enumerate_specs(self) -> list[ArchSpec]:
         return [nb201.from_op_indices(ix) for ix in itertools.product(range(len(nb201.OPS)), repeat=6)]

@@ -28,6 +28,8 @@ class NB301Space(AdapterSpace):
     gene_groups = [[k, k + 1] for k in range(0, 16, 2)]
     accuracy_column = "val_acc"
     targets = {"nb301": TargetColumns("cifar10", "val_acc", "zc.params", "zc.flops")}
+    network = "clue_plugins.networks.darts:DartsNetwork"
+    loader = "clue_plugins.data.nb301:load_nb301_zc"
 
     def to_genotype(self, spec: ArchSpec) -> Any:
         return darts.to_genotype(spec)
@@ -36,16 +38,6 @@ class NB301Space(AdapterSpace):
         from nni.nas.hub import pytorch as hub
 
         return hub.DARTS(width=16, num_cells=8)  # the small width used for search
-
-    def build_network(self, spec: ArchSpec, num_classes: int = 10, **kwargs: Any) -> Any:
-        from clue_plugins.networks.darts import DartsNetwork
-
-        return DartsNetwork(spec, num_classes=num_classes, **kwargs)
-
-    def load_benchmark(self, verify: bool | None = None) -> Any:
-        from clue_plugins.data.nb301 import load_nb301_zc
-
-        return load_nb301_zc(verify=verify)
 
     def genes(self, spec: ArchSpec) -> list:
         normal, reduce = darts.to_compact(spec)
