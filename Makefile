@@ -22,10 +22,12 @@ run: $(VENV)/.installed
 	$(VENV)/bin/clue-nas demo --budget 100 --search 60
 
 # Tests run in two processes of one torch thread each (two threads each oversubscribe two cores), after
-# one process has cached the prompt embeddings of every NB201 cell that many tests predict.
+# one process has cached the prompt embeddings of every NB201 cell that many tests predict. They run next to
+# a real single-node Ray head (a free local port, stopped at the end whatever happens) that tests/test_ray.py
+# connects to through $$RAY_TEST_ADDRESS.
 test: $(VENV)/.installed
 	$(VENV)/bin/clue-nas summary --spaces nb201 --embed
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 -q --durations=15
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 tools/with_ray_head.sh $(VENV) $(PY) -m pytest -n 2 -q --durations=15
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_representation.py

@@ -178,6 +178,10 @@ def plugin_sections(root: Path) -> list[str]:
     if proxies.exists():
         parts.append("### FreeREA's training-free proxies per image batch (`python benchmarks/bench_proxies.py`)\n")
         parts.append(proxies.read_text())
+    scaling = root / "scaling.md"
+    if scaling.exists():
+        parts.append("## Scaling out: process pool vs Ray (`python benchmarks/bench_scaling.py`, see docs/scaling.md)\n")
+        parts.append(scaling.read_text())
     return parts
 
 

@@ -24,6 +24,7 @@ COMMANDS = (
     evaluation.add_demo,
     representation.add_measure,
     representation.add_network_string,
+    representation.add_precompute,
     evaluation.add_evaluate_oracle,
     frameworks.add_naslib_run,
     frameworks.add_nni_search,

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from clue_plugins.cli._args import positive_int
+from clue_plugins.cli._args import add_backend_arguments, backend_options, positive_int
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -17,6 +17,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from clue_plugins.evaluation.report import write_report
     from clue_plugins.evaluation.targets import load_target
 
+    backend = backend_options(args)
     pairs = [tuple(p.split(":")) for p in args.cross_pairs] if args.cross_pairs else None
     tasks = make_tasks(args.protocol, args.predictors, args.targets, args.budgets, args.seeds, args.cells, pairs,
                        clip_weights=args.clip_weights)
@@ -29,8 +30,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         for p in args.predictors:
             if p in CLUE_VARIANTS:
                 make_predictor(p, 0, cells=args.cells, clip_weights=args.clip_weights).embed_texts(target.specs, progress=True)
-    print(f"{len(tasks)} tasks on {args.workers} worker(s)", file=sys.stderr)
-    rows = run_tasks(tasks, workers=args.workers, rows_path=Path(args.out) / "rows.jsonl")
+    print(f"{len(tasks)} tasks on {args.workers} worker(s) ({args.backend})", file=sys.stderr)
+    rows = run_tasks(tasks, workers=args.workers, rows_path=Path(args.out) / "rows.jsonl", **backend)
     command = "clue-nas " + " ".join(sys.argv[1:]) if args.command_line is None else args.command_line
     report = write_report(rows, Path(args.out), command)
     print(report["markdown"])
@@ -54,6 +55,7 @@ def add_evaluate(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--seeds", type=positive_int, default=5)
     ev.add_argument("--cells", choices=["first", "all"], default="first", help="DARTS: normal cell only, or both")
     ev.add_argument("--workers", type=positive_int, default=2)
+    add_backend_arguments(ev)
     ev.add_argument("--clip-weights", help="local open_clip state dict for clip text encoders")
     ev.add_argument("--out", default="results/evaluate")
     ev.add_argument("--command-line", help=argparse.SUPPRESS)
@@ -127,8 +129,9 @@ def _cmd_evaluate_oracle(args: argparse.Namespace) -> int:
     config = {"text_encoder": args.text_encoder, "features": args.features, "head": args.head, "pooling": args.pooling,
               "chunk_tokens": args.chunk_tokens}
     t0 = time.perf_counter()
+    backend = backend_options(args)
     rows = evaluate_oracle(budgets, args.seeds, args.metrics, config, workers=args.workers, memory_table=args.memory_table,
-                           subset=args.subset)
+                           subset=args.subset, **backend)
     command = args.command_line or "clue-nas " + " ".join(sys.argv[1:])
     head = write_oracle_report(rows, args.out, command, {"config": config, "wall_s": time.perf_counter() - t0})
     print((Path(args.out) / "results.md").read_text())
@@ -154,6 +157,7 @@ def add_evaluate_oracle(sub: argparse._SubParsersAction) -> None:
     eo.add_argument("--memory-table", help="memory table CSV (default: the generated one in the package)")
     eo.add_argument("--subset", type=int, help="evaluate on a fixed random sample of N cells (quick runs)")
     eo.add_argument("--workers", type=positive_int, default=2)
+    add_backend_arguments(eo)
     eo.add_argument("--out", default="results/oracle")
     eo.add_argument("--command-line", help=argparse.SUPPRESS)
     eo.set_defaults(func=_cmd_evaluate_oracle)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
-from clue_plugins.cli._args import positive_int
+from clue_plugins.cli._args import add_backend_arguments, backend_options, positive_int
 from clue_plugins.errors import ConfigError
 
 
@@ -73,7 +74,8 @@ def add_network_string(sub: argparse._SubParsersAction) -> None:
 def _cmd_measure(args: argparse.Namespace) -> int:
     from clue_plugins.networks.memory_table import load_memory_table, measure_memory_table
 
-    run = measure_memory_table(args.space, method=args.method, workers=args.workers, limit=args.limit, out=args.out)
+    run = measure_memory_table(args.space, method=args.method, workers=args.workers, limit=args.limit, out=args.out,
+                               **backend_options(args))
     col = load_memory_table(args.space, run.path)[f"{args.method}_mb"]
     print(f"{run.summary()}; {args.method} peak training memory {col.min():.1f}-{col.max():.1f} MiB "
           f"(median {col.median():.1f})")
@@ -88,7 +90,47 @@ def add_measure(sub: argparse._SubParsersAction) -> None:
     ms.add_argument("--space", default="nb201", choices=space_names())
     ms.add_argument("--method", default="meta", choices=["meta", "profiler", "cuda"],
                     help="meta: torch accounting without arithmetic (any machine); cuda: max_memory_allocated on a GPU")
-    ms.add_argument("--workers", type=positive_int, default=2, help="parallel processes (cuda always uses one)")
+    ms.add_argument("--workers", type=positive_int, default=2,
+                    help="parallel processes (cuda: one, or one GPU per Ray task with --backend ray)")
+    add_backend_arguments(ms)
     ms.add_argument("--limit", type=positive_int, help="only the first N cells")
     ms.add_argument("--out", help="table file (default: the generated table inside the package)")
     ms.set_defaults(func=_cmd_measure)
+
+
+def _cmd_precompute(args: argparse.Namespace) -> int:
+    from clue_plugins import data
+
+    backend = backend_options(args)
+    table = data.load(args.space)
+    specs = table.specs[: args.limit] if args.limit else table.specs
+    t0 = time.perf_counter()
+    if args.what == "strings":
+        from clue_plugins.networks.strings import spec_strings
+
+        spec_strings(specs, args.num_classes, progress=True, workers=args.workers, **backend)
+        print(f"SEval strings of {len(specs)} {args.space} cells cached in {time.perf_counter() - t0:.1f}s")
+    else:
+        from clue_plugins.search.proxies import ProxyScorer
+        from clue_plugins.search.proxy_precompute import precompute_proxies
+
+        scorer = ProxyScorer(batch_size=args.proxy_batch, image_size=args.image_size, num_classes=args.num_classes)
+        n = precompute_proxies(scorer, specs, args.workers, backend=backend["backend"], ray_address=backend["ray_address"])
+        print(f"FreeREA proxies: {n} of {len(specs)} {args.space} cells scored in {time.perf_counter() - t0:.1f}s "
+              f"(the rest were cached)")
+    return 0
+
+
+def add_precompute(sub: argparse._SubParsersAction) -> None:
+    from clue_plugins.spaces import space_names
+
+    pc = sub.add_parser("precompute", help="fill the caches of SEval strings or FreeREA proxy scores of a space's cells")
+    pc.add_argument("what", choices=["strings", "proxies"])
+    pc.add_argument("--space", default="nb201", choices=space_names())
+    pc.add_argument("--num-classes", type=positive_int, default=10)
+    pc.add_argument("--proxy-batch", type=positive_int, default=32, help="proxies: images in the NASWOT batch")
+    pc.add_argument("--image-size", type=positive_int, default=32, help="proxies: image side in pixels")
+    pc.add_argument("--limit", type=positive_int, help="only the first N cells")
+    pc.add_argument("--workers", type=positive_int, default=2)
+    add_backend_arguments(pc)
+    pc.set_defaults(func=_cmd_precompute)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from clue_plugins.cli._args import positive_int
+from clue_plugins.cli._args import add_backend_arguments, backend_options, positive_int
 
 
 def _cmd_search_bench(args: argparse.Namespace) -> int:
@@ -19,7 +19,7 @@ def _cmd_search_bench(args: argparse.Namespace) -> int:
                                  proxy_batch=args.proxy_batch, hw_devices=tuple(args.devices), hw_seeds=args.hw_seeds,
                                  hw_quantiles=tuple(args.quantiles), hw_oracle_features=args.oracle_features,
                                  workers=args.workers)
-        summary = run_benchmark(settings, args.out, progress=not args.quiet)
+        summary = run_benchmark(settings, args.out, progress=not args.quiet, **backend_options(args))
     print(markdown(summary))
     print(f"rows, summary.json, search.md, curves.png and fronts.png in {args.out}")
     return 0
@@ -43,7 +43,8 @@ def add_search_bench(sub: argparse._SubParsersAction) -> None:
     sb.add_argument("--hw-seeds", type=int, default=10, help="seeds per hardware setting (0: skip)")
     sb.add_argument("--oracle-features", default="embedding", choices=FEATURES,
                     help="what the SEval latency heads read (the committed results: embedding)")
-    sb.add_argument("--workers", type=positive_int, default=1, help="parallel worker processes")
+    sb.add_argument("--workers", type=positive_int, default=1, help="parallel worker processes (or Ray tasks)")
+    add_backend_arguments(sb)
     sb.add_argument("--quiet", action="store_true")
     sb.add_argument("--report-only", action="store_true", help="rebuild the tables and plots from the rows already in "
                     "--out (those with seeds below --seeds / --hw-seeds)")

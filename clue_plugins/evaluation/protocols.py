@@ -117,15 +117,61 @@ def task_key(task: Task) -> str:
     return json.dumps(fields, sort_keys=True)
 
 
+def install_embeddings(payload: tuple[str, list[str], np.ndarray]) -> None:
+    """Put shipped text embeddings into this worker's own embedding cache (only those it lacks)."""
+    from clue_plugins.text.cache import EmbeddingCache
+
+    identity, texts, vectors = payload
+    store = EmbeddingCache(identity)
+    _, missing = store.get_many(texts)
+    if missing:
+        store.put_many([texts[i] for i in missing], vectors[missing])
+
+
+def embedding_payload(model, specs) -> tuple[str, list[str], np.ndarray]:
+    """What :func:`install_embeddings` needs for a CLUE ``model``'s text embeddings of ``specs``."""
+    from clue_plugins.predictors.clue import _encoded_specs
+    from clue_plugins.predictors.features import cell_selection
+    from clue_plugins.spec import prompts
+    from clue_plugins.text import resolve_encoder
+
+    cfg = model.active_config()
+    encoder = resolve_encoder(cfg.text_encoder)
+    texts = list(dict.fromkeys(prompts(_encoded_specs(cfg, specs), cell_selection(cfg.cells))))
+    return encoder.identity, texts, encoder.encode(texts)
+
+
+def shared_inputs(tasks: list[Task]) -> list:
+    """The large inputs of ``tasks`` for distributed workers: every target they read, and the text embeddings
+    of their CLUE variants (computed here, or read from the cache a warm-up filled), so that a worker on
+    another host needs neither the data folder nor this host's cache, and reads bit-identical embeddings."""
+    from clue_plugins.evaluation.registry import CLUE_VARIANTS
+    from clue_plugins.evaluation.targets import install_targets
+
+    names = sorted({t for task in tasks for t in task.train_targets + task.test_targets})
+    targets = {name: load_target(name) for name in names}
+    shared: list = [(install_targets, targets)]
+    seen: set[tuple] = set()
+    for task in tasks:
+        if task.predictor not in CLUE_VARIANTS or (task.predictor, task.cells, task.clip_weights) in seen:
+            continue
+        seen.add((task.predictor, task.cells, task.clip_weights))
+        model = make_predictor(task.predictor, 0, cells=task.cells, clip_weights=task.clip_weights)
+        specs = [spec for name in names for spec in targets[name].specs]
+        shared.append((install_embeddings, embedding_payload(model, specs)))
+    return shared
+
+
 def run_tasks(tasks: list[Task], workers: int = 1, progress: bool = True,
-              rows_path: str | Path | None = None) -> list[dict]:
-    """Run tasks, in ``workers`` processes when > 1 (spawned, each single-threaded).
+              rows_path: str | Path | None = None, backend: str = "process", ray_address: str | None = None) -> list[dict]:
+    """Run tasks, in ``workers`` processes when > 1 (spawned, each single-threaded), or ``workers`` at a time
+    as Ray tasks with ``backend="ray"`` (the same rows either way).
 
     With ``rows_path``, each finished task's rows are appended there at once and tasks already in the file are not
     run again, so an interrupted run resumes where it stopped.
     """
     if rows_path is None:
-        return run_parallel(run_task, tasks, workers, progress, "tasks")
+        return run_parallel(run_task, tasks, workers, progress, "tasks", backend, ray_address)
     from tqdm import tqdm
 
     from clue_plugins._io import append_jsonl, read_jsonl
@@ -141,8 +187,9 @@ def run_tasks(tasks: list[Task], workers: int = 1, progress: bool = True,
         print(f"resuming: {len(done)} of {len(tasks)} tasks already in {rows_path}", file=sys.stderr)
     rows = [r for t in tasks if task_key(t) in done for r in done[task_key(t)]]
     with append_jsonl(rows_path, "evaluation results file", ("task_key", "spearman")) as fh:
-        for task, new in zip(todo, tqdm(imap(run_task, todo, workers), total=len(todo), disable=not progress,
-                                        desc="tasks")):
+        results = imap(run_task, todo, workers, backend=backend, ray_address=ray_address,
+                       shared=shared_inputs(todo) if backend == "ray" and todo else ())
+        for task, new in zip(todo, tqdm(results, total=len(todo), disable=not progress, desc="tasks")):
             new = [{**r, "task_key": task_key(task)} for r in new]
             fh.write("".join(json.dumps(r, default=_plain) + "\n" for r in new))  # one write per task
             fh.flush()
@@ -150,13 +197,18 @@ def run_tasks(tasks: list[Task], workers: int = 1, progress: bool = True,
     return [{k: v for k, v in r.items() if k != "task_key"} for r in rows]
 
 
-def run_parallel(fn, tasks: list, workers: int = 1, progress: bool = True, desc: str = "tasks") -> list[dict]:
-    """``fn(task) -> list of rows`` over ``tasks``, in ``workers`` spawned single-threaded processes when > 1."""
+def run_parallel(fn, tasks: list, workers: int = 1, progress: bool = True, desc: str = "tasks",
+                 backend: str = "process", ray_address: str | None = None, shared: list | tuple = ()) -> list[dict]:
+    """``fn(task) -> list of rows`` over ``tasks``, in ``workers`` spawned single-threaded processes when > 1
+    (or Ray tasks with ``backend="ray"``; ``shared``: see :data:`clue_plugins._parallel.Shared`)."""
     from tqdm import tqdm
 
     from clue_plugins._parallel import imap
 
+    if backend == "ray" and fn is run_task and not shared and tasks:
+        shared = shared_inputs(tasks)
     results: list[dict] = []
-    for rows in tqdm(imap(fn, tasks, workers), total=len(tasks), disable=not progress, desc=desc):
+    for rows in tqdm(imap(fn, tasks, workers, backend=backend, ray_address=ray_address, shared=shared),
+                     total=len(tasks), disable=not progress, desc=desc):
         results += rows
     return results

@@ -40,8 +40,23 @@ class Target:
         return self._groups
 
 
-@functools.lru_cache(maxsize=None)
+#: targets installed by :func:`install_targets` (a Ray worker gets them from the object store, not from disk)
+_SHARED: dict[str, Target] = {}
+
+
+def install_targets(targets: dict[str, Target]) -> None:
+    """Make ``load_target`` answer these targets without reading the data folder (distributed workers)."""
+    _SHARED.update(targets)
+
+
 def load_target(name: str) -> Target:
+    """The evaluation target ``name`` (loaded once per process)."""
+    shared = _SHARED.get(name)
+    return shared if shared is not None else _load_target(name)
+
+
+@functools.lru_cache(maxsize=None)
+def _load_target(name: str) -> Target:
     if name not in TARGETS:
         raise UnknownNameError(f"unknown evaluation target {shown(name)}; choose from {', '.join(TARGETS)}")
     space, acc, params, flops = TARGETS[name]

@@ -48,7 +48,7 @@ def run_oracle_task(budget: int | str, seed: int, metrics: Sequence[str], config
     """Fit one oracle (all metrics on the same labelled cells) and score every metric on the test cells."""
     from clue_plugins.predictors.seval import SEvalOracle
 
-    data = oracle_metrics(memory_table, subset)
+    data = _SHARED.get((memory_table, subset)) or oracle_metrics(memory_table, subset)
     pool, _, test = split_indices(len(data.specs), seed)
     train = pool if budget == SPLIT else pool[: int(budget)]
     oracle = SEvalOracle(seed=seed, **config)
@@ -71,10 +71,25 @@ def _task(args: tuple) -> list[dict]:
     return run_oracle_task(*args)
 
 
+#: oracle data installed on a distributed worker: (memory_table, subset) -> the driver's ``oracle_metrics``
+_SHARED: dict[tuple, Any] = {}
+
+
+def _install(payload: tuple) -> None:
+    key, data, strings = payload
+    _SHARED[key] = data
+    if strings:
+        from clue_plugins.networks.strings import StringCache
+
+        StringCache(strings[0]).put_keys(strings[1])
+
+
 def evaluate_oracle(budgets: Sequence[int | str] = DEFAULT_BUDGETS, seeds: int = 5, metrics: Sequence[str] | None = None,
                     config: dict[str, Any] | None = None, workers: int = 1, memory_table: str | None = None,
-                    subset: int | None = None, progress: bool = True) -> list[dict]:
-    """Every (budget, seed) task; embeddings are computed (and cached) once before workers start."""
+                    subset: int | None = None, progress: bool = True, backend: str = "process",
+                    ray_address: str | None = None) -> list[dict]:
+    """Every (budget, seed) task; embeddings are computed (and cached) once before workers start. With
+    ``backend="ray"`` the oracle data and the SEval strings go to the workers through Ray's object store."""
     from clue_plugins.evaluation.protocols import run_parallel
     from clue_plugins.predictors.seval import SEvalOracle, resolve_features
 
@@ -90,7 +105,12 @@ def evaluate_oracle(budgets: Sequence[int | str] = DEFAULT_BUDGETS, seeds: int =
     else:
         oracle.strings(data.specs, progress=progress)
     tasks = [(b, s, metrics, config, memory_table, subset) for b in budgets for s in range(seeds)]
-    return run_parallel(_task, tasks, workers, progress, "oracle tasks")
+    shared: list = []
+    if backend == "ray":
+        num_classes = oracle.active_config().num_classes
+        strings = list(zip((s.key for s in data.specs), oracle.strings(data.specs, progress=False)))
+        shared = [(_install, ((memory_table, subset), data, (num_classes, strings)))]
+    return run_parallel(_task, tasks, workers, progress, "oracle tasks", backend, ray_address, shared)
 
 
 def summarize(rows: list[dict]) -> list[dict]:

@@ -93,7 +93,16 @@ class BenchSettings:
 
 
 # -- one search ----------------------------------------------------------------------------------------
+_SHARED: dict[str, Any] = {}  # the NB201 table, installed on a distributed worker from Ray's object store
+
+
+def _install(table: Any) -> None:
+    _SHARED["nb201"] = table
+
+
 def _nb201():
+    if "nb201" in _SHARED:
+        return _SHARED["nb201"]
     from clue_plugins.data import load
 
     return load("nb201")
@@ -260,9 +269,12 @@ def _task_id(task: dict) -> str:
     return json.dumps({k: v for k, v in task.items() if k != "settings"}, sort_keys=True)
 
 
-def run_benchmark(settings: BenchSettings, out_dir: str | Path, progress: bool = True) -> dict:
+def run_benchmark(settings: BenchSettings, out_dir: str | Path, progress: bool = True, backend: str = "process",
+                  ray_address: str | None = None) -> dict:
     """Run (or resume) every search; rows go to ``out_dir/rows.jsonl`` as they finish, then the summary,
-    markdown table and plots are written. Returns the summary."""
+    markdown table and plots are written. Returns the summary. ``backend="ray"`` runs the searches as Ray
+    tasks (``settings.workers`` at a time), with the NB201 table and CLUE's embeddings sent once through the
+    object store; the rows are the same."""
     from tqdm.auto import tqdm
 
     from clue_plugins._parallel import imap
@@ -275,7 +287,13 @@ def run_benchmark(settings: BenchSettings, out_dir: str | Path, progress: bool =
     main, hw = _tasks(settings)
     todo = [(run_task, t) for t in main if _task_id(t) not in done] + [(run_hw_task, t) for t in hw if _task_id(t) not in done]
     with append_jsonl(rows_path, _WHAT, _REQUIRED) as fh, tqdm(total=len(todo), disable=not progress, desc="searches") as bar:
-        for task, row in zip((t for _, t in todo), imap(_run, todo, workers=settings.workers)):
+        shared: list = []
+        if backend == "ray" and todo:
+            from clue_plugins.evaluation.protocols import embedding_payload, install_embeddings
+
+            shared = [(_install, _nb201()), (install_embeddings, embedding_payload(_clue(0), _nb201().specs))]
+        results = imap(_run, todo, workers=settings.workers, backend=backend, ray_address=ray_address, shared=shared)
+        for task, row in zip((t for _, t in todo), results):
             row["task"], row["settings"] = _task_id(task), task["settings"]
             fh.write(json.dumps(row) + "\n")
             fh.flush()  # a killed run resumes from here

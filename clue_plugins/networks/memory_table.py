@@ -81,12 +81,15 @@ class MemoryTableRun:
 
 
 def measure_memory_table(space: str, method: str = "meta", workers: int = 1, limit: int | None = None,
-                         out: str | os.PathLike | None = None, num_classes: int = 10, progress: bool = True) -> MemoryTableRun:
+                         out: str | os.PathLike | None = None, num_classes: int = 10, progress: bool = True,
+                         backend: str = "process", ray_address: str | None = None) -> MemoryTableRun:
     """Measure every cell of ``space`` (or the first ``limit``) and merge the values into the table.
 
     The table is ``out`` or the one in the package. Values already in it are kept unless this campaign
     measured that cell (this call, or an earlier interrupted run recorded in the progress file); other
     columns and rows are untouched, so a partial run never erases anything. Returns what was done.
+    ``backend="ray"``: the cells are measured as Ray tasks (each carries its spec; ``cuda`` tasks ask for one
+    GPU each, so a cluster measures on as many cards as it has); only this process writes the files.
     """
     from tqdm import tqdm
 
@@ -95,7 +98,7 @@ def measure_memory_table(space: str, method: str = "meta", workers: int = 1, lim
 
     if method not in METHODS:
         raise UnknownNameError(f"unknown memory method {method!r}; use one of {', '.join(METHODS)}")
-    if method == "cuda":
+    if method == "cuda" and backend == "process":
         import torch
 
         if not torch.cuda.is_available():
@@ -108,11 +111,12 @@ def measure_memory_table(space: str, method: str = "meta", workers: int = 1, lim
     progress_file = cache_dir() / "memory" / f"{space}-{method}-c{num_classes}.jsonl"
     done = _read_progress(progress_file, len(keys))
     todo = [(i, table.specs[i], method, num_classes) for i in range(n) if i not in done]
-    if method == "cuda":
+    if method == "cuda" and backend == "process":
         workers = 1  # one process owns the GPU's peak counter; parallel processes would share the card
     measured: set[int] = set()
     with append_jsonl(progress_file, "memory progress file", ("index", "peak"), strict=False) as log:
-        results = imap(_measure_one, todo, workers, chunksize=8)
+        results = imap(_measure_one, todo, workers, chunksize=8, backend=backend, ray_address=ray_address,
+                       num_gpus=1 if method == "cuda" else 0)
         for index, peak, resident in tqdm(results, total=len(todo), disable=not progress, desc=f"memory ({method})"):
             log.write(json.dumps({"index": index, "peak": peak, "resident": resident}) + "\n")
             log.flush()

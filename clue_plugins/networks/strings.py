@@ -379,7 +379,8 @@ def _first(values: Any) -> int:
 STRING_FORMAT = "seval-v1"
 
 
-def spec_strings(specs: "Sequence[ArchSpec]", num_classes: int = 10, progress: bool | None = None, workers: int = 1) -> list[str]:
+def spec_strings(specs: "Sequence[ArchSpec]", num_classes: int = 10, progress: bool | None = None, workers: int = 1,
+                 backend: str = "process", ray_address: str | None = None) -> list[str]:
     """SEval strings of the benchmark networks of ``specs`` (built with ``build_network``), cached on disk.
 
     Each string is stored as soon as it is made, so an interrupted run keeps what it did and concurrent runs
@@ -396,7 +397,7 @@ def spec_strings(specs: "Sequence[ArchSpec]", num_classes: int = 10, progress: b
         by_key = {s.key: s for s in specs}
         jobs = [(by_key[k], num_classes) for k in todo]
         show = progress if progress is not None else len(todo) > 200
-        results = imap(_spec_string, jobs, workers, chunksize=32)
+        results = imap(_spec_string, jobs, workers, chunksize=32, backend=backend, ray_address=ray_address)
         batch: list[tuple[str, str]] = []
         try:
             for key, text in tqdm(zip(todo, results), total=len(jobs), disable=not show, desc="network strings"):

@@ -77,3 +77,27 @@ class Estimator(BaseEstimator):
         if self._requires_fit and not self.__sklearn_is_fitted__():
             name = type(self).__name__
             raise NotFittedError(f"this {name} is not fitted yet: call fit(...) first, or {name}.load(path)")
+
+
+class ConfiguredEstimator(Estimator):
+    """An estimator whose parameters are the fields of one frozen config dataclass (``config_class``).
+
+    The config class has ``from_dict`` (refusing unknown options), ``validate`` and ``options``; ``fit`` freezes
+    :meth:`get_config` into ``config_``, which everything after ``fit`` reads (:meth:`active_config`).
+    """
+
+    config_class: Any = None
+
+    @classmethod
+    def from_config(cls, config: Any = None, **overrides: Any) -> Any:
+        """An estimator with the options of ``config`` (a ``config_class`` instance or a dict), ``overrides`` changed."""
+        base = config if isinstance(config, cls.config_class) else cls.config_class.from_dict(config or {})
+        return cls(**{**dict(base.options()), **overrides})
+
+    def get_config(self) -> Any:
+        """The checked config of the current parameters: what ``fit`` freezes into ``config_``."""
+        return self.config_class.from_dict(self.get_params(deep=False)).validate()
+
+    def active_config(self) -> Any:
+        """The fitted configuration once fitted (``set_params`` after ``fit`` changes nothing), else the parameters'."""
+        return self.config_ if hasattr(self, "config_") else self.get_config()

@@ -53,7 +53,7 @@ import numpy as np
 from clue_plugins._io import load_model_dir, save_model_dir
 from clue_plugins._state import seeded_torch
 from clue_plugins.errors import ConfigError, DataIntegrityError, NotFittedError, UnknownNameError, shown
-from clue_plugins.predictors.base import Estimator, checked_options, unknown_options
+from clue_plugins.predictors.base import ConfiguredEstimator, checked_options, unknown_options
 from clue_plugins.predictors.clue import EncoderLike
 from clue_plugins.predictors.training import pairwise_rank_loss, train_minibatches
 from clue_plugins.spec import ArchSpec
@@ -153,7 +153,7 @@ class SEvalConfig:
         return cfg
 
 
-class SEvalOracle(Estimator):
+class SEvalOracle(ConfiguredEstimator):
     """Multi-metric oracle: ``fit(items, {metric: values})``, ``predict(items) -> {metric: array}``.
 
     The keywords are the options of :class:`SEvalConfig` (docs/seval.md); ``text_encoder`` takes a registered
@@ -162,6 +162,7 @@ class SEvalOracle(Estimator):
     configuration.
     """
 
+    config_class = SEvalConfig
     _fitted_attr = "heads_"
 
     @checked_options
@@ -183,20 +184,6 @@ class SEvalOracle(Estimator):
         self.num_classes = num_classes
         self.seed = seed
         self.accuracy_unit = accuracy_unit
-
-    @classmethod
-    def from_config(cls, config: SEvalConfig | Mapping[str, Any] | None = None, **overrides: Any) -> "SEvalOracle":
-        """An oracle with the options of ``config`` (an :class:`SEvalConfig` or a dict), ``overrides`` changed."""
-        base = config.options() if isinstance(config, SEvalConfig) else SEvalConfig.from_dict(config or {}).options()
-        return cls(**{**base, **overrides})
-
-    def get_config(self) -> SEvalConfig:
-        """The checked :class:`SEvalConfig` of the current parameters: what ``fit`` freezes into ``config_``."""
-        return SEvalConfig.from_dict(self.get_params(deep=False)).validate()
-
-    def _cfg(self) -> SEvalConfig:
-        """The fitted configuration once fitted, else the parameters'."""
-        return self.config_ if hasattr(self, "config_") else self.get_config()
 
     @property
     def metrics(self) -> list[str]:
@@ -227,7 +214,7 @@ class SEvalOracle(Estimator):
                 spec_pos.append(i)
                 specs.append(item if isinstance(item, ArchSpec) else _to_spec(item))
         if specs:
-            for i, s in zip(spec_pos, spec_strings(specs, self._cfg().num_classes, progress)):
+            for i, s in zip(spec_pos, spec_strings(specs, self.active_config().num_classes, progress)):
                 out[i] = s
         return out  # type: ignore[return-value]
 
@@ -244,7 +231,7 @@ class SEvalOracle(Estimator):
         from clue_plugins.text import resolve_encoder
         from clue_plugins.text.long_text import embed_long
 
-        cfg = self._cfg()
+        cfg = self.active_config()
         return embed_long(resolve_encoder(cfg.text_encoder), strings, cfg.pooling, cfg.chunk_tokens, progress)
 
     def _inputs(self, items: Sequence[Any], example_input: Any, progress: bool | None) -> "_Inputs":

@@ -106,11 +106,17 @@ def test_fit_leaves_the_callers_process_state_alone(nb201_table, monkeypatch):
     env = dict(os.environ)
     MiniLMEncoder().load_model()  # a fresh encoder loads its model here
     assert dict(os.environ) == env, "loading the text encoder changed the process environment"
+    from clue_plugins._state import _flushing_denormals
+
     torch.manual_seed(1234)
     expected = torch.rand(3)
     torch.manual_seed(1234)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # a fit runs on one thread (small work) and must give the caller's count back
     CLUEPredictor(seed=5, **FAST).fit(nb201_table.specs[:8], nb201_table.column("cifar10.test_acc")[:8])
     assert torch.equal(torch.rand(3), expected), "fit reseeded torch's global generator"
+    assert torch.get_num_threads() == 2 and not _flushing_denormals(), "fit left its thread count or denormal mode"
+    torch.set_num_threads(threads)
     assert dict(os.environ) == env, "fit changed the process environment"
 
 
