@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Reproduces every table and plot of docs/RESULTS.md (about 45 minutes on a 2-core CPU).
 # Usage: bash benchmarks/run_evaluation.sh [OUT_DIR]   (default docs/results)
+# On a Ray cluster: BACKEND=ray RAY_ADDRESS=HEAD:6379 WORKERS=64 bash benchmarks/run_evaluation.sh (docs/scaling.md)
 set -euo pipefail
 OUT=${1:-docs/results}
 SEEDS=${SEEDS:-5}
 W=${WORKERS:-2}
-EV="clue-nas evaluate --seeds $SEEDS --workers $W"
+BACKEND=${BACKEND:-process}
+EV="clue-nas evaluate --seeds $SEEDS --workers $W --backend $BACKEND"
 
 $EV --protocol independent --targets nb201-cifar10 nb201-cifar100 nb201-ImageNet16-120 nb101 nb301 \
     --predictors clue params flops mlp gcn gboost --budgets 5 16 32 50 64 100 128 \

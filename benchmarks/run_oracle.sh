@@ -8,16 +8,17 @@
 set -euo pipefail
 OUT=${1:-docs/results}
 W=${WORKERS:-2}
+BACKEND=${BACKEND:-process}   # BACKEND=ray RAY_ADDRESS=HEAD:6379 runs the fan-out on a Ray cluster (docs/scaling.md)
 SEEDS=${SEEDS:-5}
 
-clue-nas measure memory --space nb201 --method meta --workers "$W"
+clue-nas measure memory --space nb201 --method meta --workers "$W" --backend "$BACKEND"
 python benchmarks/bench_networks.py --out "$OUT/networks"
-clue-nas evaluate-oracle --seeds "$SEEDS" --workers "$W" --out "$OUT/oracle" \
+clue-nas evaluate-oracle --seeds "$SEEDS" --workers "$W" --backend "$BACKEND" --out "$OUT/oracle" \
     --command-line "clue-nas evaluate-oracle --seeds $SEEDS --workers $W (benchmarks/run_oracle.sh)"
 ABL="latency.eyeriss latency.fpga latency.pixel3 latency.raspi4 latency.pixel2 latency.samsung_a50 latency.silver_4114 latency.nats-gpu memory accuracy.cifar10"
 # shellcheck disable=SC2086
 for f in embedding tokens tokens+embedding; do
-    clue-nas evaluate-oracle --features "$f" --budgets 10 100 1000 60/20/20 --metrics $ABL --seeds "$SEEDS" --workers "$W" \
+    clue-nas evaluate-oracle --features "$f" --budgets 10 100 1000 60/20/20 --metrics $ABL --seeds "$SEEDS" --workers "$W" --backend "$BACKEND" \
         --out "$OUT/oracle-features/$f" \
         --command-line "clue-nas evaluate-oracle --features $f --budgets 10 100 1000 60/20/20 (benchmarks/run_oracle.sh)"
 done
@@ -26,14 +27,14 @@ KEY="latency.eyeriss latency.fpga latency.pixel3 latency.raspi4 latency.nats-gpu
 for variant in "chunk16:--chunk-tokens 16" "chunk256:--chunk-tokens 256" "truncate:--pooling truncate"; do
     name=${variant%%:*}; args=${variant#*:}
     # shellcheck disable=SC2086
-    clue-nas evaluate-oracle --features embedding $args --subset 1200 --budgets 100 60/20/20 --metrics $KEY --seeds "$SEEDS" --workers "$W" \
+    clue-nas evaluate-oracle --features embedding $args --subset 1200 --budgets 100 60/20/20 --metrics $KEY --seeds "$SEEDS" --workers "$W" --backend "$BACKEND" \
         --out "$OUT/oracle-pooling/$name" \
         --command-line "clue-nas evaluate-oracle --features embedding $args --subset 1200 --budgets 100 60/20/20 (benchmarks/run_oracle.sh)"
 done
 # heads on the same sample: ridge alone, MLP alone (the default ensemble is chunk16 above)
 for head in ridge mlp; do
     # shellcheck disable=SC2086
-    clue-nas evaluate-oracle --features embedding --head "$head" --subset 1200 --budgets 100 60/20/20 --metrics $KEY --seeds "$SEEDS" --workers "$W" \
+    clue-nas evaluate-oracle --features embedding --head "$head" --subset 1200 --budgets 100 60/20/20 --metrics $KEY --seeds "$SEEDS" --workers "$W" --backend "$BACKEND" \
         --out "$OUT/oracle-heads/$head" \
         --command-line "clue-nas evaluate-oracle --features embedding --head $head --subset 1200 --budgets 100 60/20/20 (benchmarks/run_oracle.sh)"
 done

@@ -114,7 +114,8 @@ def _cmd_precompute(args: argparse.Namespace) -> int:
         from clue_plugins.search.proxies import ProxyScorer
         from clue_plugins.search.proxy_precompute import precompute_proxies
 
-        scorer = ProxyScorer(batch_size=args.proxy_batch, image_size=args.image_size, num_classes=args.num_classes)
+        scorer = ProxyScorer(batch_size=args.proxy_batch, image_size=args.image_size, num_classes=args.num_classes,
+                             device=args.device)
         n = precompute_proxies(scorer, specs, args.workers, backend=backend["backend"], ray_address=backend["ray_address"])
         print(f"FreeREA proxies: {n} of {len(specs)} {args.space} cells scored in {time.perf_counter() - t0:.1f}s "
               f"(the rest were cached)")
@@ -130,6 +131,8 @@ def add_precompute(sub: argparse._SubParsersAction) -> None:
     pc.add_argument("--num-classes", type=positive_int, default=10)
     pc.add_argument("--proxy-batch", type=positive_int, default=32, help="proxies: images in the NASWOT batch")
     pc.add_argument("--image-size", type=positive_int, default=32, help="proxies: image side in pixels")
+    pc.add_argument("--device", default="cpu", help="proxies: where the networks run (cpu, cuda; with --backend ray "
+                    "a cuda device makes every task ask Ray for one GPU)")
     pc.add_argument("--limit", type=positive_int, help="only the first N cells")
     pc.add_argument("--workers", type=positive_int, default=2)
     add_backend_arguments(pc)

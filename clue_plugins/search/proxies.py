@@ -118,7 +118,8 @@ def logsynflow(net: "torch.nn.Module", input_shape: Sequence[int]) -> float:
                     v.abs_()
         net.double().train()
         net.zero_grad()
-        out = net(torch.ones((1, *input_shape[1:]), dtype=torch.float64))
+        device = next(net.parameters()).device
+        out = net(torch.ones((1, *input_shape[1:]), dtype=torch.float64, device=device))
         out.sum().backward()
         total = 0.0
         for m in net.modules():
@@ -207,20 +208,29 @@ class ProxyScorer:
     ``images``: a batch N x 3 x H x W of the target task, normalised as for training (recommended);
     without one, ``fallback`` (``photos`` or ``noise``, see :func:`fallback_batch`) is used with
     ``batch_size`` images of ``image_size`` pixels. Each metric dict also holds ``proxy_s``, the seconds
-    spent computing that cell (0 when it came from the cache).
+    spent computing that cell (0 when it came from the cache). ``device`` (``cpu``, ``cuda``, ``cuda:1``...) is
+    where the networks run; networks are built and initialised on the CPU either way, so seeds mean the same.
     """
 
     def __init__(self, images: Any = None, fallback: str = "photos", batch_size: int = 64, image_size: int = 32,
                  num_classes: int = 10, repeats: int = 1, seed: int = 0, cache: bool = True,
-                 cache_root: Path | None = None) -> None:
+                 cache_root: Path | None = None, device: str = "cpu") -> None:
         import torch
 
         if repeats < 1:
             raise ConfigError(f"repeats must be >= 1, got {repeats}")
+        try:
+            self.device = torch.device(device)
+        except (RuntimeError, TypeError):
+            raise ConfigError(f"device must be a torch device such as 'cpu' or 'cuda', got {device!r}") from None
+        if self.device.type == "cuda" and not torch.cuda.is_available():
+            raise ConfigError(f"device {device!r} needs a CUDA GPU, and torch sees none; use device='cpu'")
         self.images = image_batch(images) if images is not None else fallback_batch(fallback, batch_size, image_size, seed)
         self.num_classes, self.repeats, self.seed = num_classes, repeats, seed
         digest = hashlib.sha256(self.images.numpy().tobytes()).hexdigest()[:16]
-        self.identity = f"proxies-v1-{digest}-c{num_classes}-r{repeats}-s{seed}-t{torch.__version__}"
+        # scores computed on a GPU may differ in the last digits: they are cached apart from the CPU's
+        where = "" if self.device.type == "cpu" else f"-{self.device.type}"
+        self.identity = f"proxies-v1-{digest}-c{num_classes}-r{repeats}-s{seed}-t{torch.__version__}{where}"
         self._cache = None
         if cache:
             from clue_plugins._io import cache_dir
@@ -238,8 +248,9 @@ class ProxyScorer:
             with seeded_torch(self.seed * 1000 + r):
                 net = build_network(spec, num_classes=self.num_classes)
                 _init(net)
+                net.to(self.device)
                 values["logsynflow"] += logsynflow(net, tuple(self.images.shape)) / self.repeats
-                values["naswot"] += naswot(net, self.images) / self.repeats
+                values["naswot"] += naswot(net, self.images.to(self.device)) / self.repeats
         return {**values, "skip_reach": skip_reach(spec), "proxy_s": time.perf_counter() - t0}
 
     def __call__(self, specs: Sequence[ArchSpec]) -> list[dict[str, float]]:

@@ -22,19 +22,23 @@ def _score(job: tuple[dict, ArchSpec]) -> tuple[float, float]:
     from clue_plugins.search.proxies import ProxyScorer
 
     settings, spec = job
-    key = hash((settings["num_classes"], settings["repeats"], settings["seed"],
+    key = hash((settings["num_classes"], settings["repeats"], settings["seed"], settings["device"],
                 settings["images"].numpy().tobytes()))
     scorer = _SCORERS.get(key)
     if scorer is None:
         scorer = _SCORERS[key] = ProxyScorer(images=settings["images"], num_classes=settings["num_classes"],
-                                             repeats=settings["repeats"], seed=settings["seed"], cache=False)
+                                             repeats=settings["repeats"], seed=settings["seed"], cache=False,
+                                             device=settings["device"])
     m = scorer.score_one(spec)
     return m["logsynflow"], m["naswot"]
 
 
 def precompute_proxies(scorer: Any, specs: Sequence[ArchSpec], workers: int = 1, progress: bool = True,
-                       backend: str = "process", ray_address: str | None = None, num_gpus: float = 0) -> int:
-    """Score the cells of ``specs`` that ``scorer``'s cache lacks and store them there; returns how many."""
+                       backend: str = "process", ray_address: str | None = None, num_gpus: float | None = None) -> int:
+    """Score the cells of ``specs`` that ``scorer``'s cache lacks and store them there; returns how many.
+
+    A scorer on a CUDA device makes each Ray task ask for one GPU (``num_gpus``, default 1 then, else 0).
+    """
     from tqdm import tqdm
 
     from clue_plugins._parallel import imap
@@ -45,7 +49,10 @@ def precompute_proxies(scorer: Any, specs: Sequence[ArchSpec], workers: int = 1,
     by_key = {s.key: s for s in specs}
     _, missing = scorer._cache.get_many(keys)
     todo = [keys[i] for i in missing]
-    settings = {"images": scorer.images, "num_classes": scorer.num_classes, "repeats": scorer.repeats, "seed": scorer.seed}
+    settings = {"images": scorer.images, "num_classes": scorer.num_classes, "repeats": scorer.repeats,
+                "seed": scorer.seed, "device": str(scorer.device)}
+    if num_gpus is None:
+        num_gpus = 1 if scorer.device.type == "cuda" else 0
     jobs = [(settings, by_key[k]) for k in todo]
     batch_keys, batch = [], []
     results = imap(_score, jobs, workers, chunksize=8, backend=backend, ray_address=ray_address, num_gpus=num_gpus)

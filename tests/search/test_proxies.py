@@ -97,3 +97,24 @@ def test_freerea_search_with_proxies_and_a_merged_oracle(scorer, nb201_table):
     assert {"logsynflow", "naswot", "skip_reach", "accuracy", "latency"} <= set(run.answer.metrics)
     fit = RelativeFitness()([r.metrics for r in run.history])
     assert run.answer.spec.key == run.history[int(np.argmax(fit))].spec.key  # the history's best by the score
+
+
+def test_proxy_device_is_checked_and_cpu_scores_are_unchanged():
+    import torch
+
+    from clue_plugins.errors import ConfigError
+    from clue_plugins.search.proxies import ProxyScorer
+
+    with pytest.raises(ConfigError, match="torch device"):
+        ProxyScorer(fallback="noise", batch_size=4, device="toaster", cache=False)
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="needs a CUDA GPU"):
+            ProxyScorer(fallback="noise", batch_size=4, device="cuda", cache=False)
+    from adapters import to_spec
+
+    spec = to_spec((2, 2, 3, 0, 2, 4), space="nb201")
+    cpu = ProxyScorer(fallback="noise", batch_size=4, cache=False)
+    explicit = ProxyScorer(fallback="noise", batch_size=4, cache=False, device="cpu")
+    assert cpu.identity == explicit.identity  # CPU scores keep their cache key
+    a, b = cpu.score_one(spec), explicit.score_one(spec)
+    assert (a["logsynflow"], a["naswot"]) == (b["logsynflow"], b["naswot"])
