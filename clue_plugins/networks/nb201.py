@@ -49,9 +49,16 @@ class ResidualReduction(nn.Module):
 
 
 class NB201Network(nn.Module):
-    """The NATS-Bench TSS network for one cell (``channels=16``, ``cells_per_stage=5`` as benchmarked)."""
+    """The NATS-Bench TSS network for one cell (``channels=16``, ``cells_per_stage=5`` as benchmarked).
 
-    def __init__(self, spec: ArchSpec, num_classes: int = 10, channels: int = 16, cells_per_stage: int = 5) -> None:
+    ``share_cells=True`` makes the cells of a stage one module called ``cells_per_stage`` times (weights shared):
+    the forward runs the same operations, so its autograd graph and SEval string are those of the benchmark
+    network, for a fifth of the build cost (:func:`~clue_plugins.networks.strings.spec_strings` uses it). Not
+    for training or counting parameters.
+    """
+
+    def __init__(self, spec: ArchSpec, num_classes: int = 10, channels: int = 16, cells_per_stage: int = 5,
+                 share_cells: bool = False) -> None:
         super().__init__()
         ops = nb201_adapter.edge_ops(spec)
         self.stem = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels))
@@ -61,7 +68,11 @@ class NB201Network(nn.Module):
             if stage:
                 layers.append(ResidualReduction(c, 2 * c))
                 c *= 2
-            layers += [NB201Cell(ops, c) for _ in range(cells_per_stage)]
+            if share_cells:
+                cell = NB201Cell(ops, c)
+                layers += [cell] * cells_per_stage
+            else:
+                layers += [NB201Cell(ops, c) for _ in range(cells_per_stage)]
         self.cells = nn.Sequential(*layers)
         self.lastact = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True))
         self.pool = nn.AdaptiveAvgPool2d(1)

@@ -317,9 +317,13 @@ def _tensors(out: Any) -> list[torch.Tensor]:
 def _walk(roots: list[Any], input_nodes: dict[Any, int], extra: dict[Any, list[Any]] | None = None) -> list[str]:
     # ``extra``: more inputs of a node than autograd records (the integer inputs an embedding lookup read)
     extra = extra or {}
+    kids: dict[Any, list[Any]] = {}  # each node's children, listed once
 
     def children(node: Any) -> list[Any]:
-        return [*extra.get(node, ()), *(c for c, _ in node.next_functions if c is not None)]
+        found = kids.get(node)
+        if found is None:
+            found = kids[node] = [*extra.get(node, ()), *(c for c, _ in node.next_functions if c is not None)]
+        return found
 
     # first pass: which nodes depend on an input (iterative post-order; deep nets overflow recursion)
     depends: dict[Any, bool] = {}
@@ -330,7 +334,7 @@ def _walk(roots: list[Any], input_nodes: dict[Any, int], extra: dict[Any, list[A
         if node in depends and not expanded:
             continue
         if expanded:
-            depends[node] = node in input_nodes or any(depends.get(c, False) for c in children(node))
+            depends[node] = node in input_nodes or any(depends.get(c, False) for c in kids[node])
             order.append(node)
             continue
         depends[node] = False  # mark visited; finalised when expanded
@@ -343,14 +347,27 @@ def _walk(roots: list[Any], input_nodes: dict[Any, int], extra: dict[Any, list[A
     for node in order:
         if not depends[node]:
             continue
-        ids[node] = len(ids)
+        ids[node] = n = len(ids)
         if node in input_nodes:
-            tokens.append(f"{ids[node]}_Input")
+            tokens.append(f"{n}_Input")
             continue
-        name = _SUFFIX.sub("", type(node).__name__)
-        ins = [str(ids[c]) for c in children(node) if depends.get(c, False)]
-        tokens.append(f"{ids[node]}_{name}{_attributes(node, name)}({','.join(ins)})")
+        name = _name(type(node))
+        ins = [str(ids[c]) for c in kids[node] if depends.get(c, False)]
+        attrs = _attributes(node, name) if name in _ATTRIBUTED else ""
+        tokens.append(f"{n}_{name}{attrs}({','.join(ins)})")
     return tokens
+
+
+_NAMES: dict[type, str] = {}
+_ATTRIBUTED = frozenset(("Convolution", "Addmm", "Mm"))
+
+
+def _name(cls: type) -> str:
+    """An autograd node class's token name (``ConvolutionBackward0`` -> ``Convolution``), looked up once per class."""
+    name = _NAMES.get(cls)
+    if name is None:
+        name = _NAMES[cls] = _SUFFIX.sub("", cls.__name__)
+    return name
 
 
 def _attributes(node: Any, name: str) -> str:
@@ -443,8 +460,30 @@ class StringCache(KeyValueCache):
         return [(k, v) for k, v in data.items() if isinstance(k, str) and isinstance(v, str)]
 
 
-def _spec_string(job: tuple) -> str:
-    from clue_plugins.networks import build_network
+def spec_string(spec: "ArchSpec", num_classes: int = 10) -> str:
+    """The SEval string of ``spec``'s benchmark network: ``network_string(build_network(spec, num_classes))``.
 
-    spec, num_classes = job
+    For NB201 (with its built-in builder) the string is made faster and byte-identical: the five cells of a
+    stage are one shared module (a fifth of the build; the forward and its graph are unchanged) and the
+    trace runs on an 8x8 input instead of 32x32 (the network has no shape-dependent branch, so only the
+    arithmetic shrinks). Every other network is built and traced in full.
+    """
+    from clue_plugins.networks import _BUILDERS, build_network
+    from clue_plugins.spaces.registry import registered
+
+    if spec.space == "nb201" and spec.space not in _BUILDERS:
+        descriptor = registered(spec.space)
+        if getattr(descriptor, "network", None) == _NB201_NETWORK:
+            from clue_plugins.networks.nb201 import NB201Network
+
+            return network_string(NB201Network(spec, num_classes=num_classes, share_cells=True),
+                                  input_shape=(1, 3, 8, 8))
     return network_string(build_network(spec, num_classes=num_classes))
+
+
+_NB201_NETWORK = "clue_plugins.networks.nb201:NB201Network"
+
+
+def _spec_string(job: tuple) -> str:
+    spec, num_classes = job
+    return spec_string(spec, num_classes)
