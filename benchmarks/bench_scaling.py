@@ -16,7 +16,6 @@ import os
 import platform
 import sys
 import time
-from pathlib import Path
 
 TIMING = ("fit_s", "predict_s")
 
@@ -38,19 +37,22 @@ def main() -> int:
 
     import torch
 
+    from clue_plugins._io import write_text_atomic
     from clue_plugins._parallel import connect, imap
     from clue_plugins.evaluation.protocols import make_tasks, run_tasks, shared_inputs
 
     tasks = make_tasks("independent", args.predictors, ["nb201-cifar10"], args.budgets, args.seeds)
     shared_inputs(tasks)  # warm the tables and embedding caches once, for every backend alike
-    t0 = time.perf_counter()
-    ray = connect(args.ray_address, num_cpus=args.workers)
-    ray_start = time.perf_counter() - t0
-    cluster_cpus = ray.cluster_resources().get("CPU", 0)
+    ray = ray_start = cluster_cpus = None
 
     walls, rows = {}, {}
     for name, kw in (("1 process", {"workers": 1}), (f"process pool ({args.workers})", {"workers": args.workers}),
                      (f"ray ({args.workers})", {"workers": args.workers, "backend": "ray", "ray_address": args.ray_address})):
+        if kw.get("backend") == "ray":  # Ray starts only now: its daemons must not share the cores with the others
+            t0 = time.perf_counter()
+            ray = connect(args.ray_address, num_cpus=args.workers)
+            ray_start = time.perf_counter() - t0
+            cluster_cpus = ray.cluster_resources().get("CPU", 0)
         t0 = time.perf_counter()
         out = run_tasks(tasks, progress=False, **kw)
         walls[name] = time.perf_counter() - t0
@@ -93,8 +95,7 @@ def main() -> int:
     ]
     text = "\n".join(lines)
     print(text)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text)
+    write_text_atomic(args.out, text)
     return 0 if identical else 1
 
 

@@ -182,6 +182,10 @@ def plugin_sections(root: Path) -> list[str]:
     if scaling.exists():
         parts.append("## Scaling out: process pool vs Ray (`python benchmarks/bench_scaling.py`, see docs/scaling.md)\n")
         parts.append(scaling.read_text())
+    for name, title in (("SCALING_ANALYSIS.md", None), ("SPEED.md", "## Speed (`python benchmarks/bench_speed.py`)\n")):
+        analysis = root / name  # written by hand from the bench output, with the commands behind each number
+        if analysis.exists():
+            parts += ([title] if title else []) + [analysis.read_text()]
     return parts
 
 
@@ -194,7 +198,8 @@ def main() -> int:
     root = Path(args.results)
     parts = ["# Results\n",
              "Every number below was produced by `bash benchmarks/run_evaluation.sh` (raw per-run results, markdown",
-             "tables with Kendall tau, and plots are in `docs/results/<experiment>/`) and assembled by",
+             "tables with Kendall tau, and plots are in `docs/results/<experiment>/`), or by the script named in its",
+             "section's title (`run_oracle.sh`, `bench_*.py`), and assembled by",
              "`python benchmarks/make_results.py`. Test cells are never training cells: each split removes from the test",
              "set every cell equivalent to a training cell (same `iso_key`). Text encoder: all-MiniLM-L6-v2 (the offline",
              "default; no CLIP weights are obtainable on the machines these ran on). NB301 labels are NASLib's surrogate",

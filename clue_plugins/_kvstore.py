@@ -217,9 +217,7 @@ class KeyValueCache:
             return True
 
         self._run(write, False)  # a cache that cannot be written only costs speed: this process still has them
-        seen = _SEEN.setdefault(str(self.path), {})
-        for (key, _, blob), (_, value) in zip(rows, items):
-            seen[key] = value
+        _SEEN.setdefault(str(self.path), {}).update(items)
 
     def __len__(self) -> int:
         n = self._run(lambda conn: int(conn.execute("SELECT count(*) FROM entries").fetchone()[0]), None)

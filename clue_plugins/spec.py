@@ -24,9 +24,9 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from clue_plugins.errors import ConfigError, GenotypeError, UnknownNameError, UnknownOpError, shown
+from clue_plugins.errors import ConfigError, GenotypeError, UnknownNameError, shown
 from clue_plugins.graph import has_cycle_or_back_edge, live_nodes, wl_hash
-from clue_plugins.ops.vocabulary import CANONICAL_OPS, INPUT, OUTPUT, canonical_op
+from clue_plugins.ops.vocabulary import INPUT, OUTPUT, canonical_op
 
 #: The built-in search spaces: each has its descriptor in ``clue_plugins/spaces/<name>.py``. Every space the
 #: package knows, built-in or registered, is in :mod:`clue_plugins.spaces` (``space_names()``).
@@ -114,12 +114,6 @@ def as_bit_matrix(matrix: Any, what: str) -> np.ndarray:
     )
 
 
-def _canonical(op: object) -> str:
-    if not isinstance(op, str):
-        raise UnknownOpError(op, CANONICAL_OPS, "Operations are given as strings.")
-    return canonical_op(op)  # UnknownOpError shows a huge op cut short
-
-
 @dataclass(frozen=True)
 class Cell:
     """One DAG with a canonical op on every node and an upper-triangular 0/1 adjacency."""
@@ -133,7 +127,7 @@ class Cell:
             raise GenotypeError(f"a cell name is a string such as 'cell', 'normal' or 'reduce', got {shown(self.name)}")
         if isinstance(self.ops, (str, bytes)) or not isinstance(self.ops, (Sequence, np.ndarray)):
             raise GenotypeError(f"cell {shown(self.name)}: ops must be a list of op names, got {shown(self.ops)}")
-        ops = tuple(_canonical(op) for op in self.ops)
+        ops = tuple(canonical_op(op) for op in self.ops)
         matrix = as_bit_matrix(self.adjacency, f"cell {shown(self.name)}: adjacency")
         n = len(ops)
         if n < 2:

@@ -48,6 +48,7 @@ RESUME_HINTS = {
     "search-bench": "finished searches are kept in OUT/rows.jsonl; run the same command again to resume",
     "measure": "measured cells are kept in the progress file; run the same command again to resume",
     "summary": "text embeddings computed so far are cached; run the same command again to continue",
+    "precompute": "strings or proxy scores computed so far are cached; run the same command again to continue",
 }
 
 

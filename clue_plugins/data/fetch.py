@@ -11,6 +11,7 @@ from typing import Iterable
 
 from clue_plugins._io import atomic_path
 from clue_plugins.data.sources import FILES, DataFile, data_dir
+from clue_plugins.data.sources import sha256_file as sha256_of  # hashed once per process, also by the loaders
 from clue_plugins.errors import ClueError, DataIntegrityError, MissingDataError
 
 
@@ -19,14 +20,6 @@ class FileStatus:
     entry: DataFile
     path: Path
     state: str  # "ok", "missing", "bad-checksum", "present" (no checksum known)
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def verify(include_official: bool = False) -> list[FileStatus]:

@@ -151,14 +151,17 @@ def shared_inputs(tasks: list[Task]) -> list:
     names = sorted({t for task in tasks for t in task.train_targets + task.test_targets})
     targets = {name: load_target(name) for name in names}
     shared: list = [(install_targets, targets)]
+    specs = [spec for name in names for spec in targets[name].specs]
     seen: set[tuple] = set()
     for task in tasks:
-        if task.predictor not in CLUE_VARIANTS or (task.predictor, task.cells, task.clip_weights) in seen:
+        if task.predictor not in CLUE_VARIANTS:
             continue
-        seen.add((task.predictor, task.cells, task.clip_weights))
         model = make_predictor(task.predictor, 0, cells=task.cells, clip_weights=task.clip_weights)
-        specs = [spec for name in names for spec in targets[name].specs]
-        shared.append((install_embeddings, embedding_payload(model, specs)))
+        cfg = model.active_config()
+        what = (str(cfg.text_encoder), cfg.prune_dead, cfg.cells)  # all the embeddings depend on: one payload each
+        if what not in seen:
+            seen.add(what)
+            shared.append((install_embeddings, embedding_payload(model, specs)))
     return shared
 
 
@@ -171,21 +174,23 @@ def run_tasks(tasks: list[Task], workers: int = 1, progress: bool = True,
     run again, so an interrupted run resumes where it stopped.
     """
     if rows_path is None:
-        return run_parallel(run_task, tasks, workers, progress, "tasks", backend, ray_address)
+        shared = shared_inputs(tasks) if backend == "ray" and tasks else ()
+        return run_parallel(run_task, tasks, workers, progress, "tasks", backend, ray_address, shared)
     from tqdm import tqdm
 
     from clue_plugins._io import append_jsonl, read_jsonl
     from clue_plugins._parallel import imap
 
-    wanted = {task_key(t): len(t.test_targets) for t in tasks}
+    keys = [task_key(t) for t in tasks]
+    wanted = {k: len(t.test_targets) for k, t in zip(keys, tasks)}
     found: dict[str, list[dict]] = {}
     for row in read_jsonl(rows_path, "evaluation results file", ("task_key", "spearman")):
         found.setdefault(row.get("task_key", ""), []).append(row)
     done = {k: rs for k, rs in found.items() if k in wanted and len(rs) == wanted[k]}  # partial tasks run again
-    todo = [t for t in tasks if task_key(t) not in done]
+    todo = [t for t, k in zip(tasks, keys) if k not in done]
     if progress and done:
         print(f"resuming: {len(done)} of {len(tasks)} tasks already in {rows_path}", file=sys.stderr)
-    rows = [r for t in tasks if task_key(t) in done for r in done[task_key(t)]]
+    rows = [r for k in keys if k in done for r in done[k]]
     with append_jsonl(rows_path, "evaluation results file", ("task_key", "spearman")) as fh:
         results = imap(run_task, todo, workers, backend=backend, ray_address=ray_address,
                        shared=shared_inputs(todo) if backend == "ray" and todo else ())
@@ -205,8 +210,6 @@ def run_parallel(fn, tasks: list, workers: int = 1, progress: bool = True, desc:
 
     from clue_plugins._parallel import imap
 
-    if backend == "ray" and fn is run_task and not shared and tasks:
-        shared = shared_inputs(tasks)
     results: list[dict] = []
     for rows in tqdm(imap(fn, tasks, workers, backend=backend, ray_address=ray_address, shared=shared),
                      total=len(tasks), disable=not progress, desc=desc):

@@ -49,6 +49,17 @@ def build_network(spec: ArchSpec, num_classes: int = 10, **kwargs: Any) -> nn.Mo
     return descriptor.build_network(spec, num_classes=num_classes, **kwargs)
 
 
+def string_network(spec: ArchSpec, num_classes: int = 10) -> tuple[nn.Module, tuple[int, ...]]:
+    """(network, input shape) whose trace is ``spec``'s SEval string: a builder registered with
+    :func:`register_network` on a 32x32 image, else what the space's descriptor offers (a cheaper network
+    with the same string, where it has one)."""
+    if not isinstance(spec, ArchSpec) or spec.space in _BUILDERS:  # build_network names a wrong input
+        return build_network(spec, num_classes=num_classes), (1, 3, 32, 32)
+    from clue_plugins.spaces.registry import get_space
+
+    return get_space(spec.space).string_network(spec, num_classes=num_classes)
+
+
 __all__ = [
     "MEMORY_DEFINITION",
     "StepMemory",

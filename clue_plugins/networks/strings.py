@@ -461,27 +461,13 @@ class StringCache(KeyValueCache):
 
 
 def spec_string(spec: "ArchSpec", num_classes: int = 10) -> str:
-    """The SEval string of ``spec``'s benchmark network: ``network_string(build_network(spec, num_classes))``.
+    """The SEval string of ``spec``'s benchmark network, equal to ``network_string(build_network(spec, num_classes))``;
+    the space's descriptor may offer a cheaper network with the same string
+    (:meth:`~clue_plugins.spaces.SearchSpace.string_network`)."""
+    from clue_plugins.networks import string_network
 
-    For NB201 (with its built-in builder) the string is made faster and byte-identical: the five cells of a
-    stage are one shared module (a fifth of the build; the forward and its graph are unchanged) and the
-    trace runs on an 8x8 input instead of 32x32 (the network has no shape-dependent branch, so only the
-    arithmetic shrinks). Every other network is built and traced in full.
-    """
-    from clue_plugins.networks import _BUILDERS, build_network
-    from clue_plugins.spaces.registry import registered
-
-    if spec.space == "nb201" and spec.space not in _BUILDERS:
-        descriptor = registered(spec.space)
-        if getattr(descriptor, "network", None) == _NB201_NETWORK:
-            from clue_plugins.networks.nb201 import NB201Network
-
-            return network_string(NB201Network(spec, num_classes=num_classes, share_cells=True),
-                                  input_shape=(1, 3, 8, 8))
-    return network_string(build_network(spec, num_classes=num_classes))
-
-
-_NB201_NETWORK = "clue_plugins.networks.nb201:NB201Network"
+    model, input_shape = string_network(spec, num_classes)
+    return network_string(model, input_shape=input_shape)
 
 
 def _spec_string(job: tuple) -> str:

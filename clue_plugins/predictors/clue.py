@@ -350,12 +350,6 @@ class CLUEPredictor(ConfiguredEstimator):
 
     # -- configuration ----------------------------------------------------------------------------
     @classmethod
-    def from_config(cls, config: CLUEConfig | Mapping[str, Any] | None = None, **overrides: Any) -> CLUEPredictor:
-        """A predictor with the options of ``config`` (a :class:`CLUEConfig` or a dict), ``overrides`` changed."""
-        base = config.options() if isinstance(config, CLUEConfig) else dict(CLUEConfig.from_dict(config or {}).options())
-        return cls(**{**base, **overrides})
-
-    @classmethod
     def paper(cls, **overrides: Any) -> CLUEPredictor:
         """The published design (:meth:`CLUEConfig.paper`), ``overrides`` changed."""
         return cls.from_config(CLUEConfig.paper(**overrides))

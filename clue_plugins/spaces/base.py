@@ -137,6 +137,12 @@ class SearchSpace:
         raise ConfigError(f"no network builder for space {self.name!r}: define build_network on its descriptor, or "
                           "register one with clue_plugins.networks.register_network(space, builder)")
 
+    def string_network(self, spec: ArchSpec, num_classes: int = 10) -> tuple[nn.Module, tuple[int, ...]]:
+        """(network, input shape) to trace for ``spec``'s SEval string: the benchmark network on a 32x32 image.
+
+        A space may return a cheaper network and input that trace to the same string (NB201 does)."""
+        return self.build_network(spec, num_classes=num_classes), (1, 3, 32, 32)
+
     # ---- labels ----------------------------------------------------------------------------------
     def load_benchmark(self, verify: bool | None = None) -> BenchmarkTable:
         """The default labelled table of the space (specs + metric columns)."""

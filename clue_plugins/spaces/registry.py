@@ -14,6 +14,8 @@ from clue_plugins.errors import ConfigError, UnknownNameError, shown
 from clue_plugins.spaces.base import SearchSpace
 
 _SPACES: dict[str, SearchSpace] = {}
+#: Bumped by every (un)registration: views rebuild their table only when it changed.
+_GENERATION = 0
 _BUILTINS_LOADED = False
 
 T = TypeVar("T", SearchSpace, type)
@@ -59,7 +61,9 @@ def register_space(descriptor: T, replace: bool = False) -> T:
         if other.name != name and clash:
             raise ConfigError(f"space {name!r} would answer to {', '.join(sorted(map(repr, clash)))}, a name of space "
                               f"{other.name!r}; pick other names or aliases")
+    global _GENERATION
     _SPACES[name] = instance
+    _GENERATION += 1
     return descriptor
 
 
@@ -70,6 +74,8 @@ def unregister_space(name: str) -> SearchSpace:
         raise ConfigError(f"space {name!r} is built in and cannot be unregistered")
     if name not in _SPACES:
         raise UnknownNameError(f"no registered space {shown(name)}; registered: {', '.join(space_names()[len(_builtin_names()):]) or 'none'}")
+    global _GENERATION
+    _GENERATION += 1
     return _SPACES.pop(name)
 
 
@@ -116,12 +122,21 @@ def get_space(name: str | SearchSpace) -> SearchSpace:
 
 
 class SpaceView(Mapping):
-    """A read-only mapping computed from the registry at every access, so that it always lists the spaces
-    registered now (e.g. NNI name -> our name); the package's old module-level tables are such views."""
+    """A read-only mapping computed from the registry, so that it always lists the spaces registered now
+    (e.g. NNI name -> our name); the package's old module-level tables are such views. The table is rebuilt
+    only after a registration changed the registry (NNI reads these once per trial)."""
 
     def __init__(self, build: Callable[[], dict], what: str) -> None:
-        self._build = build
+        self._make = build
         self._what = what
+        self._table: dict | None = None
+        self._generation = -1
+
+    def _build(self) -> dict:
+        _load_builtins()
+        if self._table is None or self._generation != _GENERATION:
+            self._table, self._generation = self._make(), _GENERATION
+        return self._table
 
     def __getitem__(self, key: object) -> object:
         table = self._build()
@@ -135,6 +150,12 @@ class SpaceView(Mapping):
 
     def __len__(self) -> int:
         return len(self._build())
+
+    def get(self, key: object, default: object = None) -> object:
+        try:
+            return self._build().get(key, default)
+        except TypeError:  # an unhashable key
+            return default
 
     def __contains__(self, key: object) -> bool:
         try:

@@ -244,3 +244,16 @@ def test_string_cache_recovers_from_a_damaged_file_and_imports_the_old_format(tm
         again = spec_strings(specs[1:])
     assert again == first[1:]
     assert (folder / f"{STRING_FORMAT}-c10.sqlite.corrupt").exists()
+
+
+def test_a_space_s_cheaper_string_network_gives_the_same_string():
+    import numpy as np
+
+    from adapters import to_spec
+    from clue_plugins.networks import build_network
+    from clue_plugins.networks.strings import network_string, spec_string
+
+    rng = np.random.default_rng(0)
+    for ops in rng.integers(0, 5, size=(12, 6)):
+        spec = to_spec(tuple(int(o) for o in ops), space="nb201")
+        assert spec_string(spec) == network_string(build_network(spec))
