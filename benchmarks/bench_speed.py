@@ -62,17 +62,21 @@ def bench_fit(repeats: int, fast_vs_exact: bool, sizes=(100, 1000)) -> None:
     for n in sizes:
         specs, labels = table.specs[:n], y[:n]
         C.CLUEPredictor().fit(specs[:2], labels[:2])  # imports, encoder and caches warm
-        ours, ref, exact = [], [], []
+        ours, single, ref, exact = [], [], [], []
+        one = dict(C.LEGACY_OPTIONS)  # the single network (0.2's default)
         X = _features(C.CLUEPredictor(), specs)
         for r in range(repeats):
             t0 = time.perf_counter()
             C.CLUEPredictor(seed=r).fit(specs, labels)
             ours.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            C.CLUEPredictor(seed=r, **one).fit(specs, labels)
+            single.append(time.perf_counter() - t0)
             if fast_vs_exact:  # the previous training arithmetic (C._FAST = False), bit for bit
                 C._FAST = False
                 try:
                     t0 = time.perf_counter()
-                    C.CLUEPredictor(seed=r).fit(specs, labels)
+                    C.CLUEPredictor(seed=r, **one).fit(specs, labels)
                     exact.append(time.perf_counter() - t0)
                 finally:
                     C._FAST = True
@@ -82,23 +86,32 @@ def bench_fit(repeats: int, fast_vs_exact: bool, sizes=(100, 1000)) -> None:
                 MLPRegressor(hidden_layer_sizes=(256,), random_state=r).fit(X, labels)  # sklearn's default 200 iters
                 ref.append(time.perf_counter() - t0)
         target = "< 3 s" if n == 100 else "< 15 s"
-        _row(f"CLUE fit, {n} NB201 cells", _median(ours), _median(ref), "sklearn MLPRegressor(256) fit", target)
+        _row(f"CLUE fit, {n} NB201 cells (default: prior + 3 networks)", _median(ours), _median(ref),
+             "sklearn MLPRegressor(256) fit", target)
+        _row(f"CLUE fit, {n} NB201 cells, one network (LEGACY_OPTIONS)", _median(single), _median(ref),
+             "sklearn MLPRegressor(256) fit", target)
         if exact:
-            _row(f"CLUE fit, {n} NB201 cells", _median(ours), _median(exact), "0.2.0 arithmetic (foreach Adam, denormals flushed: bit-exact with 0.2.0)", target)
+            _row(f"CLUE fit, {n} NB201 cells, one network", _median(single), _median(exact),
+                 "0.2.0 arithmetic (foreach Adam, denormals flushed: bit-exact with 0.2.0)", target)
 
 
 def bench_predict(repeats: int) -> None:
+    from clue_plugins import data
+    from clue_plugins.predictors.clue import LEGACY_OPTIONS, CLUEPredictor
+
+    table = data.load_nb201()
+    y = table.column("cifar10.test_acc")
+
+    for label, options in (("default", {}), ("one network", LEGACY_OPTIONS)):
+        _bench_predict_model(CLUEPredictor(seed=0, **options).fit(table.specs[:100], y[:100]), label, table, y, repeats)
+
+
+def _bench_predict_model(model, label: str, table, y, repeats: int) -> None:
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPRegressor
 
-    from clue_plugins import data
-    from clue_plugins.predictors.clue import CLUEPredictor
-
-    table = data.load_nb201()
-    y = table.column("cifar10.test_acc")
-    model = CLUEPredictor(seed=0).fit(table.specs[:100], y[:100])
     model.embed_texts(table.specs)  # text embeddings cached on disk (first run only)
     from clue_plugins.spec import ArchSpec
 
@@ -120,9 +133,9 @@ def bench_predict(repeats: int) -> None:
         t0 = time.perf_counter()
         mlp.predict(X)
         ref.append(time.perf_counter() - t0)
-    _row("CLUE predict, all 15,625 NB201 cells, new ArchSpec objects (cell memo warm)", first, _median(ref),
+    _row(f"CLUE predict ({label}), all 15,625 NB201 cells, new ArchSpec objects (cell memo warm)", first, _median(ref),
          "sklearn MLPRegressor(256) predict", "< 0.5 s")
-    _row("CLUE predict, all 15,625 NB201 cells, same objects again", _median(again), _median(ref),
+    _row(f"CLUE predict ({label}), all 15,625 NB201 cells, same objects again", _median(again), _median(ref),
          "sklearn MLPRegressor(256) predict", "< 0.5 s")
 
 

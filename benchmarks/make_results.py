@@ -46,6 +46,21 @@ def table(summary: list[dict], train: str, test: str, paper: dict | None = None,
     return f"Spearman rho on held-out cells (mean ± std over {items[0]['seeds']} seeds; about {n} test cells)\n\n" + "\n".join(lines) + "\n"
 
 
+def mae_table(summary: list[dict], train: str, test: str) -> str:
+    """Mean absolute error in accuracy points per predictor and budget (rows that have it)."""
+    items = [s for s in summary if s["train"] == train and s["test"] == test and not math.isnan(s.get("mae_mean", math.nan))]
+    if not items:
+        return ""
+    budgets = sorted({s["budget"] for s in items})
+    lines = ["| predictor | " + " | ".join(map(str, budgets)) + " |", "|---" * (len(budgets) + 1) + "|"]
+    for p in dict.fromkeys(s["predictor"] for s in items):
+        row = {s["budget"]: f"{s['mae_mean']:.2f} ± {s['mae_std']:.2f}" for s in items if s["predictor"] == p}
+        lines.append(f"| {p} | " + " | ".join(row.get(b, "") for b in budgets) + " |")
+    return ("Mean absolute error in accuracy points on the same held-out cells (params / flops: a least-squares line on "
+            "the log value, fitted on the training labels; rows measured before the column existed are not listed)\n\n"
+            + "\n".join(lines) + "\n")
+
+
 def _summary(root: Path, experiment: str) -> list[dict] | None:
     """The aggregated rows of one experiment folder, or None if it has not been run."""
     path = root / experiment / "results.json"
@@ -95,6 +110,7 @@ def seval_sections(root: Path) -> list[str]:
         parts.append("![tau vs budget](results/oracle/oracle_tau_vs_budget.png)\n")
         parts.append("![tau per metric at 100 labels](results/oracle/oracle_tau_per_metric_at_100.png)\n")
     parts += feature_ablation(root / "oracle-features")
+    parts += accuracy_prior_section(root / "oracle-accuracy-prior")
     pooling = root / "oracle-pooling"
     if pooling.exists():
         rows = ["| string -> embedding | " + " | ".join(f"{m} @ {b}" for m, b in POOLING_COLUMNS) + " |",
@@ -120,6 +136,33 @@ def seval_sections(root: Path) -> list[str]:
         parts.append("### Networks, strings and memory (`python benchmarks/bench_networks.py`)\n")
         parts.append(nets.read_text().split("\n", 2)[2])
     return parts
+
+
+def accuracy_prior_section(folder: Path) -> list[str]:
+    """Accuracy heads with and without the prior blend, next to FLOPs, per metric and budget."""
+    runs = {name: json.loads((folder / name / "results.json").read_text()) for name in ("auto", "none")
+            if (folder / name / "results.json").exists()}
+    if not runs:
+        return []
+    got = {name: {(x["metric"], x["budget"]): x for x in r["summary"]} for name, r in runs.items()}
+    first = next(iter(runs.values()))
+    metrics = list(dict.fromkeys(x["metric"] for x in first["summary"]))
+    budgets = list(dict.fromkeys(x["budget"] for x in first["summary"]))
+    rows = ["| metric | head | " + " | ".join(budgets) + " |", "|---" * (len(budgets) + 2) + "|"]
+    for m in metrics:
+        for name, label in (("auto", "blended with the prior (default)"), ("none", "plain head (0.2)")):
+            if name in got:
+                rows.append(f"| {m} | {label} | " + " | ".join(
+                    fmt(got[name][(m, b)]["kendall_mean"], got[name][(m, b)]["kendall_std"]) if (m, b) in got[name] else ""
+                    for b in budgets) + " |")
+        any_run = next(iter(got.values()))
+        rows.append(f"| {m} | FLOPs only | " + " | ".join(
+            fmt(any_run[(m, b)]["flops_kendall_mean"]) if (m, b) in any_run else "" for b in budgets) + " |")
+    n_test = first["summary"][0]["n_test"]
+    return ["### Accuracy heads and their prior (fixed sample of 2,000 cells, about "
+            f"{n_test} test cells; Kendall tau, {first['summary'][0]['seeds']} seeds)\n",
+            f"Command: `{first['command']}` and the same with `--accuracy-prior none`.\n",
+            "\n".join(rows) + "\n"]
 
 
 FEATURE_SETS = (("embedding", "text embedding (paper)"), ("tokens", "node-type counts"), ("tokens+embedding", "both (mean)"))
@@ -206,12 +249,17 @@ def main() -> int:
              "predictions, not trained accuracies.\n"]
     if args.analysis:
         parts.append(Path(args.analysis).read_text() + "\n")
+    prior = root / "prior.md"
+    if prior.exists():
+        parts.append("## The training-free prior (`python benchmarks/bench_prior.py`)\n")
+        parts.append(prior.read_text())
     summary = _summary(root, "independent")
     if summary:
         parts.append("## Independent training (paper table 1)\n")
         for t in ("nb201-cifar10", "nb201-cifar100", "nb201-ImageNet16-120", "nb101", "nb301"):
             parts.append(f"### {t}\n")
             parts.append(table(summary, t, t, PAPER_INDEPENDENT.get(t), FLAN.get(t)))
+            parts.append(mae_table(summary, t, t))
             plot = f"results/independent/rho_vs_budget_independent_{t}_to_{t}.png"
             parts.append(f"![rho vs budget, {t}]({plot})\n")
         parts.append("Predicted vs true accuracy at the largest budget (seed 0): ![scatter](results/independent/scatter_predicted_vs_true.png)\n")

@@ -39,3 +39,10 @@ for head in ridge mlp; do
         --command-line "clue-nas evaluate-oracle --features embedding --head $head --subset 1200 --budgets 100 60/20/20 (benchmarks/run_oracle.sh)"
 done
 python benchmarks/make_results.py "$OUT" --analysis "$OUT/ANALYSIS.md"
+# accuracy heads with and without their prior blend, on a fixed 2,000-cell sample (~10 min)
+for prior in auto none; do
+    clue-nas evaluate-oracle --accuracy-prior "$prior" --metrics accuracy.cifar10 accuracy.cifar100 accuracy.ImageNet16-120 \
+        --subset 2000 --budgets 10 50 100 1000 --seeds "$SEEDS" --workers "$W" --backend "$BACKEND" \
+        --out "$OUT/oracle-accuracy-prior/$prior" \
+        --command-line "clue-nas evaluate-oracle --accuracy-prior $prior --subset 2000 --budgets 10 50 100 1000 (benchmarks/run_oracle.sh)"
+done

@@ -53,7 +53,9 @@ def add_evaluate(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--predictors", nargs="+", default=["clue", "params", "mlp", "gcn", "gboost"])
     ev.add_argument("--budgets", nargs="+", type=positive_int, default=[5, 16, 32, 50, 64, 100, 128])
     ev.add_argument("--seeds", type=positive_int, default=5)
-    ev.add_argument("--cells", choices=["first", "all"], default="first", help="DARTS: normal cell only, or both")
+    ev.add_argument("--cells", choices=["first", "all"], default=None,
+                    help="DARTS: force the normal cell only, or both, on every predictor (default: each predictor's own "
+                         "choice: both cells for clue, the normal cell for clue-paper, clue-0.2 and the baselines)")
     ev.add_argument("--workers", type=positive_int, default=2)
     add_backend_arguments(ev)
     ev.add_argument("--clip-weights", help="local open_clip state dict for clip text encoders")
@@ -127,7 +129,7 @@ def _cmd_evaluate_oracle(args: argparse.Namespace) -> int:
 
     budgets = [b if b == SPLIT else int(b) for b in args.budgets]
     config = {"text_encoder": args.text_encoder, "features": args.features, "head": args.head, "pooling": args.pooling,
-              "chunk_tokens": args.chunk_tokens}
+              "chunk_tokens": args.chunk_tokens, "accuracy_prior": args.accuracy_prior}
     t0 = time.perf_counter()
     backend = backend_options(args)
     rows = evaluate_oracle(budgets, args.seeds, args.metrics, config, workers=args.workers, memory_table=args.memory_table,
@@ -153,6 +155,8 @@ def add_evaluate_oracle(sub: argparse._SubParsersAction) -> None:
                     help="what each head reads (auto: node-type counts for latency/memory, the text embedding for accuracy)")
     eo.add_argument("--head", default="ensemble", choices=["ensemble", "mlp", "ridge"], help="the embedding head")
     eo.add_argument("--pooling", default="mean", choices=["mean", "truncate"])
+    eo.add_argument("--accuracy-prior", default="auto", choices=["auto", "string", "none"],
+                    help="what accuracy heads blend with (auto: a cell's live parameter count; none: the plain head)")
     eo.add_argument("--chunk-tokens", type=int, default=16, help="model tokens per chunk of the string (mean pooling)")
     eo.add_argument("--memory-table", help="memory table CSV (default: the generated one in the package)")
     eo.add_argument("--subset", type=int, help="evaluate on a fixed random sample of N cells (quick runs)")

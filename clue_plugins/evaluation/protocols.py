@@ -34,14 +34,15 @@ class Task:
     test_targets: tuple[str, ...]
     budget: int
     seed: int
-    cells: str = "first"
+    #: DARTS cells (``first``/``all``) forced on every predictor; None: each predictor's own default
+    cells: str | None = None
     keep_predictions: bool = False
     #: local open_clip weights for CLUE variants with a CLIP text encoder (not part of a result row)
     clip_weights: str | None = None
 
 
 def make_tasks(protocol: str, predictors: list[str], targets: list[str], budgets: list[int], seeds: int,
-               cells: str = "first", cross_pairs: list[tuple[str, str]] | None = None,
+               cells: str | None = None, cross_pairs: list[tuple[str, str]] | None = None,
                clip_weights: str | None = None) -> list[Task]:
     if protocol not in PROTOCOLS:
         raise UnknownNameError(f"unknown protocol {protocol!r}; choose from {', '.join(PROTOCOLS)}")
@@ -81,6 +82,9 @@ def run_task(task: Task) -> list[dict]:
     mixed = isinstance(model, CLUEPredictor)
     model.fit(specs, y, **({"joint": task.protocol == "joint"} if mixed else {}))
     fit_s = time.perf_counter() - t0
+    line = None
+    if task.predictor in ("params", "flops"):  # their accuracy: a least-squares line on the log value
+        line = _log_line(model.predict(specs), y)
     rows = []
     for t in task.test_targets:
         target = load_target(t)
@@ -91,7 +95,8 @@ def run_task(task: Task) -> list[dict]:
         pred = model.predict([target.specs[i] for i in idx], **({"cross_space": task.protocol == "cross"} if mixed else {}))
         row = {**{k: v for k, v in asdict(task).items() if k not in ("keep_predictions", "clip_weights")}, "test_target": t,
                "n_train": len(specs), "n_test": len(idx), "fit_s": fit_s, "predict_s": time.perf_counter() - t0,
-               **rank_correlations(pred, target.y[idx])}
+               **rank_correlations(pred, target.y[idx]),
+               "mae": mae_points(_accuracies(pred, line, task.predictor), target.y[idx])}
         row["train_targets"], row["test_targets"] = list(task.train_targets), list(task.test_targets)
         if task.keep_predictions:
             keep = np.random.default_rng(0).permutation(len(idx))[:1000]
@@ -99,6 +104,33 @@ def run_task(task: Task) -> list[dict]:
             row["sample_true"] = target.y[idx][keep].round(4).tolist()
         rows.append(row)
     return rows
+
+
+def _log_line(values: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """Least-squares line of ``y`` on ``log(values)`` (None when fewer than two rows have a value)."""
+    ok = np.isfinite(values) & (values > 0)
+    if ok.sum() < 2 or np.ptp(values[ok]) == 0:
+        return None
+    return np.polyfit(np.log(values[ok]), y[ok], 1)
+
+
+def _accuracies(pred: np.ndarray, line: np.ndarray | None, predictor: str) -> np.ndarray:
+    """A predictor's answers as accuracies: the lookup baselines through their fitted line, the rest as given."""
+    if predictor not in ("params", "flops"):
+        return pred
+    if line is None:
+        return np.full(len(pred), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.polyval(line, np.log(pred))
+
+
+def mae_points(pred: np.ndarray, true: np.ndarray) -> float:
+    """Mean absolute error in accuracy points (labels in percent, or fractions times 100); NaN rows skipped."""
+    pred, true = np.asarray(pred, float), np.asarray(true, float)
+    ok = np.isfinite(pred) & np.isfinite(true)
+    if not ok.any():
+        return float("nan")
+    return float(np.abs(pred[ok] - true[ok]).mean() * (1.0 if true[ok].max() > 1.0 else 100.0))
 
 
 def _plain(value: object) -> object:
@@ -109,11 +141,12 @@ def _plain(value: object) -> object:
 
 
 def task_key(task: Task) -> str:
-    """A task's identity in a results file: every field that changes its numbers (CLIP weights only when given,
-    so that results files written before the field existed keep their keys)."""
+    """A task's identity in a results file: every field that changes its numbers (CLIP weights and forced cells
+    only when given)."""
     fields = {k: v for k, v in asdict(task).items() if k != "keep_predictions"}
-    if fields["clip_weights"] is None:
-        del fields["clip_weights"]
+    for name in ("clip_weights", "cells"):
+        if fields[name] is None:
+            del fields[name]
     return json.dumps(fields, sort_keys=True)
 
 

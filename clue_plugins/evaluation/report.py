@@ -21,17 +21,21 @@ def aggregate(rows: list[dict]) -> list[dict]:
     for (protocol, predictor, train, test, budget), rs in sorted(groups.items(), key=lambda kv: tuple(map(str, kv[0]))):
         rho = np.array([r["spearman"] for r in rs], float)
         tau = np.array([r["kendall"] for r in rs], float)
+        mae = np.array([r.get("mae", math.nan) for r in rs], float)
         out.append({"protocol": protocol, "predictor": predictor, "train": train, "test": test, "budget": budget,
                     "seeds": len(rs), "spearman_mean": float(np.nanmean(rho)) if np.isfinite(rho).any() else math.nan,
                     "spearman_std": float(np.nanstd(rho)) if np.isfinite(rho).any() else math.nan,
                     "kendall_mean": float(np.nanmean(tau)) if np.isfinite(tau).any() else math.nan,
                     "kendall_std": float(np.nanstd(tau)) if np.isfinite(tau).any() else math.nan,
+                    "mae_mean": float(np.nanmean(mae)) if np.isfinite(mae).any() else math.nan,
+                    "mae_std": float(np.nanstd(mae)) if np.isfinite(mae).any() else math.nan,
                     "n_test": int(np.mean([r["n_test"] for r in rs])), "fit_s": float(np.mean([r["fit_s"] for r in rs]))})
     return out
 
 
 def markdown(summary: list[dict], metric: str = "spearman") -> str:
-    """One table per (protocol, train -> test): predictors as rows, budgets as columns."""
+    """One table per (protocol, train -> test): predictors as rows, budgets as columns; ``metric`` is
+    ``spearman``, ``kendall`` or ``mae`` (accuracy points)."""
     blocks = []
     by_block: dict[tuple, list[dict]] = defaultdict(list)
     for s in summary:
@@ -46,15 +50,19 @@ def markdown(summary: list[dict], metric: str = "spearman") -> str:
             cells = []
             for b in budgets:
                 s = next((x for x in items if x["predictor"] == predictor and x["budget"] == b), None)
-                cells.append("" if s is None or math.isnan(s[f"{metric}_mean"]) else f"{s[f'{metric}_mean']:.3f} ± {s[f'{metric}_std']:.3f}")
+                value = None if s is None else s.get(f"{metric}_mean", math.nan)
+                digits = 2 if metric == "mae" else 3
+                cells.append("" if value is None or math.isnan(value) else f"{value:.{digits}f} ± {s[f'{metric}_std']:.{digits}f}")
             rows.append([predictor, *cells])
         blocks.append("\n".join([title, "", markdown_table(["predictor", *budgets], rows)]))
     return "\n\n".join(blocks) + "\n"
 
 
 def report_text(summary: list[dict], command: str) -> str:
-    """``results.md``: the command, the Spearman tables, then the Kendall ones."""
-    return f"Command: `{command}`\n\n" + markdown(summary, "spearman") + "\nKendall tau:\n\n" + markdown(summary, "kendall")
+    """``results.md``: the command, the Spearman tables, the Kendall ones, then mean absolute errors."""
+    return (f"Command: `{command}`\n\n" + markdown(summary, "spearman") + "\nKendall tau:\n\n" + markdown(summary, "kendall")
+            + "\nMean absolute error (accuracy points; params/flops: a least-squares line on the log value, fitted on "
+              "the training labels; empty where a run predates the column):\n\n" + markdown(summary, "mae"))
 
 
 def plots(rows: list[dict], summary: list[dict], out: Path) -> list[Path]:

@@ -26,6 +26,8 @@ from clue_plugins._state import fit_threads, flush_denormals, seeded_torch, torc
 from clue_plugins.errors import ConfigError, DataIntegrityError, shown
 from clue_plugins.predictors.base import ConfiguredEstimator, checked_options, unknown_options
 from clue_plugins.predictors.features import graph_features, to_fraction
+from clue_plugins.predictors.prior import prior_scores
+from clue_plugins.predictors.shrinkage import CV_MIN_LABELS, calibrated, choose_shrinkage, fit_curve, group_folds
 from clue_plugins.predictors.training import pairwise_rank_loss, train_minibatches
 from clue_plugins.spec import ArchSpec
 
@@ -35,7 +37,8 @@ if TYPE_CHECKING:
 #: What ``text_encoder=`` takes: a registered name, ``name:weights``, a weights path, or an encoder instance.
 EncoderLike = Union[str, "os.PathLike[str]", "TextEncoder"]
 
-__all__ = ["PAPER_OPTIONS", "CLUEConfig", "CLUEPredictor", "level_bounds", "true_levels"]
+__all__ = ["CV_MIN_LABELS", "LEGACY_OPTIONS", "PAPER_OPTIONS", "CLUEConfig", "CLUEPredictor", "level_bounds",
+           "true_levels"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class CLUEConfig:
     selection: str = "soft"        # "argmax" (paper) or "soft": similarity-softmax mixture over levels
     temperature: float = 0.05      # softmax temperature of soft selection (on cosine similarities)
     train_level: str = "gt"        # level used in the BCE term while training with argmax selection: "gt" or "max"
-    cells: str = "first"           # "first" (paper: NB301 normal cell) or "all"
+    cells: str = "all"             # "all" (both DARTS cells) or "first" (paper: NB301 normal cell only)
     flow_layout: str = "symmetric" # adjacency -> flow: "symmetric" (A + A^T, authors' code), "directed", "upper"
     prune_dead: bool = True        # encode each cell with ``none`` on ops that cannot reach the output
     op_summary: bool = True        # append the per-architecture sums of the five op metrics to the op vector
@@ -74,6 +77,11 @@ class CLUEConfig:
     lr_switch_epoch: int = 100
     rank_weight: float = 1.0       # weight of a pairwise ranking loss on P (0: the paper's loss only)
     ensemble: int = 1              # models trained with seeds seed..seed+ensemble-1, predictions averaged
+    prior: str = "size"            # training-free prior the prediction starts from: "size" (live parameter count) or "none"
+    folds: int = 3                 # networks trained on folds-1 of `folds` splits each (cross-validation bagging)
+    shrinkage: float | None = None # weight of the networks against the prior (None: 0 below 10 labels, then 0.5)
+    cv_shrinkage: bool = False     # choose the weight among 0, 0.5, 1 by cross-validation instead (measured worse)
+    calibrate: bool = True         # answer in the training labels' range through a fitted monotone bounded curve
     seed: int = 0
 
     # -- presets and copies -------------------------------------------------------------------------
@@ -131,7 +139,7 @@ class CLUEConfig:
                                       f"TextEncoder, got {shown(value)}")
                 plain[name] = os.fspath(value) if isinstance(value, os.PathLike) else value
                 continue
-            if name == "text_rms" and value is None:
+            if name in ("text_rms", "shrinkage") and value is None:
                 plain[name] = None
                 continue
             ok = {bool: lambda v: isinstance(v, (bool, np.bool_)),
@@ -155,6 +163,10 @@ class CLUEConfig:
         for name, allowed in _CHOICES.items():
             if getattr(cfg, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {allowed}, got {shown(getattr(cfg, name))}")
+        if cfg.shrinkage is not None and not 0.0 <= cfg.shrinkage <= 1.0:
+            raise ConfigError(f"shrinkage must lie in [0, 1] or be None (0 below 10 labels, then 0.5), got {shown(cfg.shrinkage)}")
+        if cfg.folds < 1:
+            raise ConfigError(f"folds must be >= 1, got {shown(cfg.folds)}")
         if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.ensemble < 1:
             raise ConfigError("epochs, batch_size and ensemble must be >= 1, got "
                               f"{cfg.epochs}, {cfg.batch_size} and {cfg.ensemble}")
@@ -164,6 +176,11 @@ class CLUEConfig:
             raise ConfigError(f"{name}={shown(getattr(cfg, name))} has no effect {why}; leave {name} at its default "
                               f"({shown(_DEFAULTS[name])}) or change the switch it depends on")
         return cfg
+
+    @property
+    def single_network(self) -> bool:
+        """No prior, one fold, no calibration: the network alone, trained on the labels as given (0.2's model)."""
+        return self.prior == "none" and self.folds == 1 and not self.calibrate
 
     def _ineffective(self) -> list[tuple[str, str]]:
         """(option, why) for every option set away from its default where it changes nothing."""
@@ -178,6 +195,11 @@ class CLUEConfig:
         if "train_level" in changed and not (self.confidence and self.selection == "argmax"):
             why = "without selection='argmax' and confidence=True (soft selection trains every level)"
             out.append(("train_level", why))
+        for name in ("shrinkage", "cv_shrinkage"):
+            if self.prior == "none" and name in changed:
+                out.append((name, "with prior='none' (it weighs the networks against the prior)"))
+        if self.cv_shrinkage and self.shrinkage is not None:
+            out.append(("cv_shrinkage", f"with a fixed shrinkage={self.shrinkage!r}"))
         return out
 
     def _without_ineffective(self) -> CLUEConfig:
@@ -195,11 +217,18 @@ _DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(CLUEConfig)}
 _KINDS: dict[str, type] = {name: (type(d) if d is not None else float) for name, d in _DEFAULTS.items()}
 _CHOICES: dict[str, tuple[str, ...]] = {
     "op_features": ("metrics", "onehot"), "similarity": ("cosine", "dot"), "train_level": ("gt", "max"),
-    "selection": ("argmax", "soft"), "cells": ("first", "all"), "flow_layout": ("symmetric", "directed", "upper")}
+    "selection": ("argmax", "soft"), "cells": ("first", "all"), "flow_layout": ("symmetric", "directed", "upper"),
+    "prior": ("size", "none")}
 
 #: The published design's differences from the defaults (see :meth:`CLUEConfig.paper`).
 PAPER_OPTIONS: dict[str, Any] = {"offsets": True, "selection": "argmax", "rank_weight": 0.0, "head_norm": False,
-                                 "prune_dead": False, "op_summary": False}
+                                 "prune_dead": False, "op_summary": False, "cells": "first", "prior": "none",
+                                 "folds": 1, "calibrate": False}
+
+#: The options that give back the single network of 0.2 (no prior, no folds, no calibration, normal cell only);
+#: ``CLUEConfig(**LEGACY_OPTIONS)`` predicts bit for bit what 0.2's default did.
+LEGACY_OPTIONS: dict[str, Any] = {"cells": "first", "prior": "none", "folds": 1, "calibrate": False}
+
 
 
 def level_bounds(M: int) -> np.ndarray:
@@ -316,11 +345,13 @@ class CLUEPredictor(ConfiguredEstimator):
     @checked_options
     def __init__(self, *, text_encoder: EncoderLike = "minilm", op_features: str = "metrics", offsets: bool = False,
                  alignment: bool = True, confidence: bool = True, M: int = 5, similarity: str = "cosine",
-                 selection: str = "soft", temperature: float = 0.05, train_level: str = "gt", cells: str = "first",
+                 selection: str = "soft", temperature: float = 0.05, train_level: str = "gt", cells: str = "all",
                  flow_layout: str = "symmetric", prune_dead: bool = True, op_summary: bool = True,
                  standardize: bool = False, text_rms: float | None = None, head_norm: bool = True, hidden: int = 256,
                  epochs: int = 200, batch_size: int = 16, lr: float = 0.01, lr_late: float = 0.001,
-                 lr_switch_epoch: int = 100, rank_weight: float = 1.0, ensemble: int = 1, seed: int = 0) -> None:
+                 lr_switch_epoch: int = 100, rank_weight: float = 1.0, ensemble: int = 1, prior: str = "size",
+                 folds: int = 3, shrinkage: float | None = None, cv_shrinkage: bool = False, calibrate: bool = True,
+                 seed: int = 0) -> None:
         self.text_encoder = text_encoder
         self.op_features = op_features
         self.offsets = offsets
@@ -346,6 +377,11 @@ class CLUEPredictor(ConfiguredEstimator):
         self.lr_switch_epoch = lr_switch_epoch
         self.rank_weight = rank_weight
         self.ensemble = ensemble
+        self.prior = prior
+        self.folds = folds
+        self.shrinkage = shrinkage
+        self.cv_shrinkage = cv_shrinkage
+        self.calibrate = calibrate
         self.seed = seed
 
     # -- configuration ----------------------------------------------------------------------------
@@ -379,22 +415,29 @@ class CLUEPredictor(ConfiguredEstimator):
             raise ConfigError(f"the training architectures come from several search spaces ({', '.join(spaces)}); "
                               "pass joint=True to train one model on all of them, or fit one model per space")
         y, scale = to_fraction(accuracies, unit)
+        legacy = cfg.single_network
         floor = level_bounds(cfg.M).mean()
-        if cfg.confidence and cfg.selection == "soft" and not cfg.offsets and np.median(y) < floor:
+        shared_levels = cfg.confidence and cfg.selection == "soft" and not cfg.offsets
+        if legacy and shared_levels and np.median(y) < floor:
             # without offsets every level gets equal weight, so no prediction can fall below the mean bound
             warnings.warn(f"most training accuracies lie below {floor:.3f}, the lowest value this configuration can "
                           "predict (confidence levels mixed without offsets); its ranking may collapse. "
-                          "Use offsets=True or confidence=False for low-accuracy tasks such as ImageNet16-120.",
-                          stacklevel=2)
+                          "Use the default calibrate=True, offsets=True or confidence=False for low-accuracy tasks "
+                          "such as ImageNet16-120.", stacklevel=2)
         flows, ops, text = _features(cfg, specs)
         stats = None
         if cfg.standardize:
             stats = [(a.mean(axis=0), a.std(axis=0) + 1e-6) for a in (flows, ops)]
             flows, ops = _standardized(stats, flows, ops)
         dims = (flows.shape[1], ops.shape[1], text.shape[1])
-        models = [_train_one(cfg, cfg.seed + k, dims, flows, ops, text, y) for k in range(cfg.ensemble)]
-        self.config_, self.stats_, self.dims_, self.models_ = cfg, stats, dims, models
         self.n_train_, self.scale_, self.spaces_ = len(specs), scale, spaces
+        if legacy:  # the single network of 0.2, trained on the labels as given
+            models = [_train_one(cfg, cfg.seed + k, dims, flows, ops, text, y) for k in range(cfg.ensemble)]
+            self.config_, self.stats_, self.dims_, self.models_, self.blend_ = cfg, stats, dims, models, None
+            return self
+        self.models_, self.blend_ = _fit_blend(cfg, dims, (flows, ops, text), y, prior_scores(specs, cfg.prior),
+                                               [s.iso_key() for s in specs], low=floor if shared_levels else 0.0)
+        self.config_, self.stats_, self.dims_ = cfg, stats, dims
         return self
 
     # -- inference --------------------------------------------------------------------------------
@@ -420,21 +463,25 @@ class CLUEPredictor(ConfiguredEstimator):
         return flows, ops, text
 
     def predict(self, specs: Sequence[ArchSpec], *, cross_space: bool = False) -> np.ndarray:
-        """Predicted accuracies, in the unit of the training accuracies.
+        """Predicted accuracies, in the unit of the training accuracies (with ``calibrate=True``, strictly inside
+        the range of the training labels).
 
         Architectures of a search space the model was not trained on are refused unless ``cross_space=True``
         (transfer across spaces, the paper's cross protocol: expect a lower rank correlation).
         """
-        import torch
-
-        flows, ops, text = self._inputs(specs, cross_space)
-        X = [torch.from_numpy(a) for a in (flows, ops, text)]
-        outs = []
-        with torch.inference_mode():
-            for net in self.models_:
-                parts = [net(*(a[i : i + 8192] for a in X))[0] for i in range(0, len(flows), 8192)]
-                outs.append(torch.cat(parts).numpy())
-        return np.mean(outs, axis=0).astype(np.float64) * self.scale_
+        blend = getattr(self, "blend_", None)
+        if blend is None:
+            flows, ops, text = self._inputs(specs, cross_space)
+            return _network_outputs(self.models_, (flows, ops, text)).astype(np.float64) * self.scale_
+        self._check_fitted()
+        specs = _as_specs(specs)
+        self._check_spaces(specs, cross_space)
+        z = (prior_scores(specs, self.config_.prior) - blend["prior"][0]) / blend["prior"][1]
+        lam = blend["shrinkage"]
+        score = (1.0 - lam) * z
+        if lam > 0:  # the networks are only read when they count (shrinkage 0: the prior alone)
+            score = score + lam * _member_scores(self.models_, blend, self._inputs(specs, cross_space))
+        return calibrated(blend["curve"], *blend["range"], score, blend["bounded"]) * self.scale_
 
     def predict_levels(self, specs: Sequence[ArchSpec], *, cross_space: bool = False) -> np.ndarray:
         """Selected confidence level (0-based) per architecture, from the first ensemble member."""
@@ -456,7 +503,8 @@ class CLUEPredictor(ConfiguredEstimator):
         self._check_fitted()
         meta = {"format": "clue-nas-predictor/1", "config": self.config_.to_dict(), "scale": self.scale_,
                 "dims": list(self.dims_), "n_train": self.n_train_, "spaces": list(self.spaces_ or []),
-                "standardize": [[m.tolist(), sd.tolist()] for m, sd in self.stats_] if self.stats_ else None}
+                "standardize": [[m.tolist(), sd.tolist()] for m, sd in self.stats_] if self.stats_ else None,
+                "blend": getattr(self, "blend_", None)}
         save_model_dir(path, "config.json", meta, "weights.pt", [m.state_dict() for m in self.models_])
 
     @classmethod
@@ -473,7 +521,10 @@ class CLUEPredictor(ConfiguredEstimator):
                 raise TypeError("config is not an object")
             if text_encoder is not None:
                 config = {**config, "text_encoder": text_encoder}
+            # saved by 0.2 (no prior, folds or calibration yet): its single network, as it predicted then
+            config = {**{k: v for k, v in LEGACY_OPTIONS.items() if k != "cells"}, **config}
             cfg = _loaded_config(config)
+            blend = _checked_blend(meta.get("blend"), cfg)
             self = cls.from_config(cfg)
             scale, dims, n_train = float(meta["scale"]), tuple(int(d) for d in meta["dims"]), int(meta["n_train"])
             if scale not in (1.0, 100.0) or len(dims) != 3:
@@ -488,15 +539,40 @@ class CLUEPredictor(ConfiguredEstimator):
                 net = _build_network(cfg, *dims)
                 net.load_state_dict(state)
                 models.append(net.eval())
+            if blend is not None and len(models) != len(blend["norms"]) * blend["members_per_fold"]:
+                raise ValueError("the number of networks does not match the saved folds")
         except ConfigError as exc:
             raise DataIntegrityError(f"{where} has a value this version cannot use ({exc}); save the model again, "
                                      "or fix the edited value") from None
         except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
             raise DataIntegrityError(f"{where} and weights.pt do not describe a CLUE predictor this version can load "
                                      f"({type(exc).__name__}: {shown(str(exc), 160)}); save the model again") from None
-        self.config_, self.stats_, self.dims_, self.models_ = cfg, stats, dims, models
+        self.config_, self.stats_, self.dims_, self.models_, self.blend_ = cfg, stats, dims, models, blend
         self.n_train_, self.scale_, self.spaces_ = n_train, scale, spaces
         return self
+
+
+def _checked_blend(blend: Any, cfg: CLUEConfig) -> dict[str, Any] | None:
+    """A saved blend with every number finite and in range; None for a single network (0.2's, or the legacy
+    options)."""
+    if blend is None:
+        if not cfg.single_network:
+            raise ValueError("config.json has no blend for a model with a prior, folds or calibration")
+        return None
+    if not isinstance(blend, dict):
+        raise TypeError("blend is not an object")
+    out = {"folds": int(blend["folds"]), "members_per_fold": int(blend["members_per_fold"]),
+           "norms": [[float(m), float(s)] for m, s in blend["norms"]], "prior": [float(v) for v in blend["prior"]],
+           "shrinkage": float(blend["shrinkage"]), "cv_spearman": [float(v) for v in blend.get("cv_spearman", [])],
+           "range": [float(v) for v in blend["range"]], "curve": [float(v) for v in blend["curve"]],
+           "bounded": bool(blend.get("bounded", True))}
+    numbers_ = [v for pair in out["norms"] for v in pair] + out["prior"] + out["range"] + out["curve"]
+    if (out["folds"] < 1 or out["members_per_fold"] < 1 or len(out["norms"]) != out["folds"]
+            or len(out["prior"]) != 2 or len(out["range"]) != 2 or len(out["curve"]) != 2
+            or not 0.0 <= out["shrinkage"] <= 1.0 or not all(np.isfinite(numbers_))
+            or out["prior"][1] <= 0 or any(s <= 0 for _, s in out["norms"]) or out["range"][1] <= 0):
+        raise ValueError("blend values out of range")
+    return out
 
 
 def _loaded_config(config: Mapping[str, Any]) -> CLUEConfig:
@@ -606,6 +682,73 @@ def _train_one(cfg: CLUEConfig, seed: int, dims: tuple[int, int, int], flows, op
                                  batch_size=cfg.batch_size, steps_per_epoch=max(1, round(len(y) / cfg.batch_size)),
                                  epochs=cfg.epochs, generator=gen,
                                  lr_schedule=lambda epoch: cfg.lr_late if epoch == cfg.lr_switch_epoch else None)
+
+
+def _network_outputs(models: list, arrays: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Mean output of ``models`` on (flows, ops, text), in batches of 8,192 rows."""
+    import torch
+
+    X = [torch.from_numpy(a) for a in arrays]
+    n = len(arrays[0])
+    outs = []
+    with torch.inference_mode():
+        for net in models:
+            outs.append(torch.cat([net(*(a[i : i + 8192] for a in X))[0] for i in range(0, n, 8192)]).numpy())
+    return np.mean(outs, axis=0)
+
+
+def _fit_blend(cfg: CLUEConfig, dims: tuple[int, int, int], arrays: tuple[np.ndarray, ...], y: np.ndarray,
+               prior: np.ndarray, groups: Sequence[str], low: float) -> tuple[list, dict[str, Any]]:
+    """Networks trained by cross-validation bagging, and how their scores are blended with the prior.
+
+    The labels are mapped into the range the network can predict (``low``: the lowest value its bounded output
+    reaches; the coarse-to-fine levels then cover the label range). ``folds`` networks (times ``ensemble``) are
+    each trained on the other folds (equivalent architectures share a fold); a network's score is its output
+    standardised on its own training rows. Their out-of-fold scores fit the calibration curve (and, with
+    ``cv_shrinkage``, choose the weight of the networks against the standardised prior), so neither is fitted on
+    scores the networks have already seen the labels of (:mod:`clue_plugins.predictors.shrinkage`).
+    """
+    n = len(y)
+    lo, hi = float(y.min()), float(y.max())
+    span = hi - lo if hi > lo else 1.0
+    target = (low + 0.02 + (1.0 - low - 0.04) * (y - lo) / span).astype(np.float64)
+    fold, k = group_folds(groups, cfg.folds, cfg.seed)
+    models, norms = [], []
+    oof, inside = np.zeros(n), np.zeros(n)
+    for f in range(k):
+        rows = np.flatnonzero(fold != f) if k > 1 else np.arange(n)
+        nets = [_train_one(cfg, cfg.seed + f * cfg.ensemble + e, dims, *(a[rows] for a in arrays), target[rows])
+                for e in range(cfg.ensemble)]
+        out = _network_outputs(nets, arrays).astype(np.float64)
+        mu, sd = float(out[rows].mean()), float(out[rows].std())
+        sd = sd if sd > 1e-12 else 1.0
+        models += nets
+        norms.append([mu, sd])
+        inside += (out - mu) / sd / k
+        if k > 1:
+            oof[fold == f] = ((out - mu) / sd)[fold == f]
+    held = oof if k > 1 else inside
+    pm, ps = float(prior.mean()), float(prior.std())
+    ps = ps if ps >= 1e-12 else 1.0
+    z = (prior - pm) / ps
+    if cfg.prior == "none" or np.ptp(prior) < 1e-12:  # nothing to shrink towards
+        lam, cv = 1.0, []
+    else:
+        lam, cv = choose_shrinkage(z, held, y, fixed=cfg.shrinkage, cross_validate=cfg.cv_shrinkage,
+                                   can_cross_validate=k > 1)
+    blend = {"folds": k, "members_per_fold": cfg.ensemble, "norms": norms, "prior": [pm, ps], "shrinkage": lam,
+             "cv_spearman": cv, "range": [lo, span], "bounded": bool(cfg.calibrate),
+             "curve": fit_curve((1.0 - lam) * z + lam * held, (y - lo) / span, cfg.calibrate)}
+    return models, blend
+
+
+def _member_scores(models: list, blend: Mapping[str, Any], arrays: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Mean over folds of each fold's networks' output, standardised as on its training rows."""
+    per = blend["members_per_fold"]
+    total = np.zeros(len(arrays[0]))
+    for f, (mu, sd) in enumerate(blend["norms"]):
+        total += (_network_outputs(models[f * per : (f + 1) * per], arrays).astype(np.float64) - mu) / sd
+    return total / len(blend["norms"])
 
 
 def _as_specs(specs: Sequence[ArchSpec]) -> list[ArchSpec]:

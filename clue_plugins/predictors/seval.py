@@ -26,8 +26,13 @@ embeddings vary (more than ``OOD_LIMIT`` times their typical spread). :meth:`SEv
 once per call for the embedding heads, naming the networks and heads.
 
 Accuracy heads (metrics whose name starts with ``accuracy``) read their labels through
-:func:`clue_plugins.predictors.features.to_fraction`: labels mixing fractions and percent are refused, and
-predictions are clipped to [0, 100] percent (or [0, 1] for fraction labels). Heads for metrics that add up
+:func:`clue_plugins.predictors.features.to_fraction`: labels mixing fractions and percent are refused. With
+``accuracy_prior="auto"`` (default) a head starts from a training-free prior and moves away from it as far as
+cross-validation on its labels justifies (:mod:`clue_plugins.predictors.shrinkage`, the same rule as CLUE-NAS):
+the live parameter count of a cell (:mod:`clue_plugins.predictors.prior`) when every network of a call is a cell of
+a search space, else the convolution weights the string lists (any network). Its predictions lie strictly inside
+the range of its training labels. ``accuracy_prior="none"``: the plain head, clipped to [0, 100] percent (or [0, 1]
+for fraction labels). Heads for metrics that add up
 over layers (latency, memory, energy) trained on non-negative labels never predict below 0.
 
 Inputs (``items``) may mix :class:`~clue_plugins.spec.ArchSpec` (its benchmark network is built),
@@ -64,6 +69,7 @@ _SEVAL_STRING = re.compile(r"^0_\w+")
 FORMAT = "seval-oracle/1"
 HEADS = ("ensemble", "mlp", "ridge")
 FEATURES = ("auto", "embedding", "tokens", "tokens+embedding")
+ACCURACY_PRIORS = ("auto", "string", "none")
 #: Metric kinds (the name up to its first dot) that add up over layers: ``features="auto"`` gives them tokens.
 ADDITIVE_KINDS = ("latency", "memory", "energy")
 _RIDGE_ALPHAS = np.logspace(-1, 4, 11)
@@ -95,6 +101,8 @@ class SEvalConfig:
     num_classes: int = 10          # classifier width of networks built from specs
     seed: int = 0
     accuracy_unit: str = "auto"    # labels of accuracy.* metrics: "auto" (refuses a mix), "percent" or "fraction"
+    accuracy_prior: str = "auto"   # accuracy heads blend with a training-free prior: "auto" (cells' own, else strings'), "string", "none"
+    folds: int = 3                 # cross-validation folds that weigh an accuracy head against its prior
 
     @classmethod
     def from_dict(cls, options: Mapping[str, Any]) -> "SEvalConfig":
@@ -126,7 +134,7 @@ class SEvalConfig:
         if not isinstance(enc, (str, os.PathLike, TextEncoder)) or (isinstance(enc, str) and not enc):
             raise ConfigError(f"text_encoder must be an encoder name, a weights path or a TextEncoder, got {shown(enc)}")
         plain: dict[str, Any] = {"text_encoder": os.fspath(enc) if isinstance(enc, os.PathLike) else enc}
-        for name in ("hidden", "steps", "batch_size", "num_classes", "seed", "chunk_tokens"):
+        for name in ("hidden", "steps", "batch_size", "num_classes", "seed", "chunk_tokens", "folds"):
             value = getattr(self, name)
             if name == "chunk_tokens" and value is None:
                 continue
@@ -139,9 +147,12 @@ class SEvalConfig:
                 raise ConfigError(f"SEval option {name} must be a number, got {shown(value)}")
             plain[name] = float(value)
         cfg = replace(self, **plain)
-        for name, allowed in (("pooling", POOLINGS), ("features", FEATURES), ("head", HEADS), ("accuracy_unit", _UNITS)):
+        for name, allowed in (("pooling", POOLINGS), ("features", FEATURES), ("head", HEADS), ("accuracy_unit", _UNITS),
+                              ("accuracy_prior", ACCURACY_PRIORS)):
             if getattr(cfg, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {shown(getattr(cfg, name))}")
+        if cfg.folds < 1:
+            raise ConfigError(f"folds must be >= 1, got {cfg.folds}")
         if cfg.steps < 1 or cfg.batch_size < 1 or cfg.hidden < 1 or cfg.num_classes < 1:
             raise ConfigError("steps, batch_size, hidden and num_classes must be >= 1, got "
                               f"{cfg.steps}, {cfg.batch_size}, {cfg.hidden} and {cfg.num_classes}")
@@ -169,7 +180,8 @@ class SEvalOracle(ConfiguredEstimator):
     def __init__(self, *, text_encoder: EncoderLike = "minilm", pooling: str = "mean", chunk_tokens: int | None = 16,
                  features: str = "auto", head: str = "ensemble", hidden: int = 256, steps: int = 1500,
                  batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 1e-3, rank_weight: float = 1.0,
-                 num_classes: int = 10, seed: int = 0, accuracy_unit: str = "auto") -> None:
+                 num_classes: int = 10, seed: int = 0, accuracy_unit: str = "auto", accuracy_prior: str = "auto",
+                 folds: int = 3) -> None:
         self.text_encoder = text_encoder
         self.pooling = pooling
         self.chunk_tokens = chunk_tokens
@@ -184,6 +196,8 @@ class SEvalOracle(ConfiguredEstimator):
         self.num_classes = num_classes
         self.seed = seed
         self.accuracy_unit = accuracy_unit
+        self.accuracy_prior = accuracy_prior
+        self.folds = folds
 
     @property
     def metrics(self) -> list[str]:
@@ -238,7 +252,11 @@ class SEvalOracle(ConfiguredEstimator):
         items = list(items)
         if not items:
             raise ConfigError("no networks given")
-        return _Inputs(self, self.strings(items, example_input, progress), progress)
+        # a module or a ready string has no cell (only the string prior applies to it); genotypes become specs once
+        specs = [None if _is_module(item) or (isinstance(item, str) and _SEVAL_STRING.match(item))
+                 else item if isinstance(item, ArchSpec) else _to_spec(item) for item in items]
+        items = [item if spec is None else spec for item, spec in zip(items, specs)]
+        return _Inputs(self, self.strings(items, example_input, progress), progress, specs)
 
     # -- training -----------------------------------------------------------------------------------
     def fit(self, items: Sequence[Any], targets: Mapping[str, Sequence[float]], example_input: Any = None,
@@ -308,6 +326,50 @@ class SEvalOracle(ConfiguredEstimator):
         return self
 
     def _fit_head(self, name: str, inputs: "_Inputs", values: Sequence[float], features: str | None = None,
+                  unit: str | None = None) -> dict[str, Any]:
+        head = self._fit_core(name, inputs, values, features, unit)
+        if is_accuracy(name) and self.config_.accuracy_prior != "none":
+            head["blend"] = self._fit_prior_blends(name, inputs, _label_array(name, values), features, unit, head)
+        return head
+
+    def _fit_prior_blends(self, name: str, inputs: "_Inputs", y: np.ndarray, features: str | None, unit: str | None,
+                          head: dict) -> dict[str, dict[str, Any]]:
+        """How far an accuracy head moves away from its training-free prior, per prior: ``string`` (the convolution
+        weights a string lists: any network) and, when every training network is a cell of a search space,
+        ``cell`` (its live parameter count, a better prior for cells). Heads trained on all folds but one (networks
+        with the same string share a fold) choose the shrinkage by their out-of-fold ranking of the labels and fit
+        the calibration curve (:mod:`~clue_plugins.predictors.shrinkage`)."""
+        from clue_plugins.predictors.shrinkage import choose_shrinkage, fit_curve, group_folds
+
+        keep = np.flatnonzero(np.isfinite(y))
+        fold, k = group_folds([inputs.strings[i] for i in keep], self.config_.folds, self.config_.seed)
+        if k > 1 and min(int((fold != f).sum()) for f in range(k)) < 2:  # a head needs two labels
+            k = 1
+        raw = self._raw_head(head, inputs)
+        mu, sd = float(raw[keep].mean()), float(raw[keep].std()) or 1.0
+        oof = (raw[keep] - mu) / sd
+        if k > 1:
+            for f in range(k):
+                part = np.full(len(y), np.nan)
+                part[keep[fold != f]] = y[keep[fold != f]]
+                out = self._raw_head(self._fit_core(name, inputs, part, features, unit), inputs)
+                fmu, fsd = float(out[keep[fold != f]].mean()), float(out[keep[fold != f]].std()) or 1.0
+                oof[fold == f] = ((out[keep] - fmu) / fsd)[fold == f]
+        lo, hi = float(y[keep].min()), float(y[keep].max())
+        span = hi - lo if hi > lo else 1.0
+        blends = {}
+        for kind in (("cell", "string") if inputs.all_specs and self.config_.accuracy_prior == "auto" else ("string",)):
+            prior = inputs.prior(kind)[keep]
+            pm, ps = float(prior.mean()), float(prior.std())
+            ps = ps if ps >= 1e-12 else 1.0
+            z = (prior - pm) / ps
+            w, cv = (1.0, []) if np.ptp(prior) < 1e-12 else choose_shrinkage(z, oof, y[keep], cross_validate=True,
+                                                                             can_cross_validate=k > 1)
+            blends[kind] = {"prior": [pm, ps], "head": [mu, sd], "shrinkage": w, "cv_spearman": cv, "range": [lo, span],
+                            "curve": fit_curve((1.0 - w) * z + w * oof, (y[keep] - lo) / span, True)}
+        return blends
+
+    def _fit_core(self, name: str, inputs: "_Inputs", values: Sequence[float], features: str | None = None,
                   unit: str | None = None) -> dict[str, Any]:
         y = _label_array(name, values)
         keep = np.isfinite(y)
@@ -392,6 +454,28 @@ class SEvalOracle(ConfiguredEstimator):
 
     @staticmethod
     def _predict_head(name: str, head: dict, inputs: "_Inputs") -> np.ndarray:
+        blend = head.get("blend")
+        if blend is None:
+            return SEvalOracle._head_output(name, head, inputs)
+        from clue_plugins.predictors.shrinkage import calibrated
+
+        # one prior per call: the cells' own when every network is a cell and the head has it, else the strings'
+        kind = "cell" if "cell" in blend and inputs.all_specs else "string"
+        chosen = blend[kind]
+        z = (inputs.prior(kind) - chosen["prior"][0]) / chosen["prior"][1]
+        w = chosen["shrinkage"]
+        score = (1.0 - w) * z
+        if w > 0:
+            score = score + w * (SEvalOracle._raw_head(head, inputs) - chosen["head"][0]) / chosen["head"][1]
+        return calibrated(chosen["curve"], *chosen["range"], score, True)
+
+    @staticmethod
+    def _raw_head(head: dict, inputs: "_Inputs") -> np.ndarray:
+        """The head's output before clipping (what the blend standardises)."""
+        return SEvalOracle._head_output("", {k: v for k, v in head.items() if k != "clip"}, inputs)
+
+    @staticmethod
+    def _head_output(name: str, head: dict, inputs: "_Inputs") -> np.ndarray:
         parts = []
         if "tweights" in head:
             C, unseen = inputs.count_matrix(head["vocab"])
@@ -487,6 +571,8 @@ def _load_head(name: str, info: dict, t: dict, cfg: SEvalConfig) -> dict:
         if (basis is None or "mean" not in head or basis.ndim != 2 or basis.shape[1] != len(head["mean"])
                 or not isinstance(scale, (int, float)) or not scale > 0):
             raise ValueError("ood_basis / ood_scale do not match the head's embedding")
+    if "blend" in head:
+        head["blend"] = _checked_blends(head["blend"])
     if "state" in t:
         net = _mlp(len(head["mean"]), cfg.hidden)
         net.load_state_dict(t["state"])
@@ -494,8 +580,23 @@ def _load_head(name: str, info: dict, t: dict, cfg: SEvalConfig) -> dict:
     return head
 
 
+def _checked_blends(blends: Any) -> dict[str, dict[str, Any]]:
+    """A saved head's prior blends, every number finite and in range (else ValueError)."""
+    if not isinstance(blends, dict) or "string" not in blends or set(blends) - {"cell", "string"}:
+        raise ValueError("blend must hold a 'string' (and maybe a 'cell') prior blend")
+    out = {}
+    for kind, b in blends.items():
+        pairs = {key: [float(v) for v in b[key]] for key in ("prior", "head", "range", "curve")}
+        w = float(b["shrinkage"])
+        if (any(len(v) != 2 or not np.isfinite(v).all() for v in pairs.values()) or not 0.0 <= w <= 1.0
+                or pairs["prior"][1] <= 0 or pairs["head"][1] <= 0 or pairs["range"][1] <= 0):
+            raise ValueError(f"the {kind} prior blend has values out of range")
+        out[kind] = {**pairs, "shrinkage": w, "cv_spearman": [float(v) for v in b.get("cv_spearman", [])]}
+    return out
+
+
 _ARRAYS = ("mean", "sd", "weights", "tmean", "tsd", "tweights", "ood_basis")
-_META = ("lo", "span", "kind", "features", "n_train", "vocab", "clip", "ood_scale")
+_META = ("lo", "span", "kind", "features", "n_train", "vocab", "clip", "ood_scale", "blend")
 _UNITS = ("auto", "percent", "fraction")
 
 
@@ -585,8 +686,28 @@ class _Inputs:
     """One batch of networks as heads read them; each feature set is computed on first use (a prediction with
     token heads only never loads the text encoder, one with embedding heads only never parses node types)."""
 
-    def __init__(self, oracle: SEvalOracle, strings: list[str], progress: bool | None) -> None:
+    def __init__(self, oracle: SEvalOracle, strings: list[str], progress: bool | None,
+                 specs: list[ArchSpec | None] | None = None) -> None:
         self._oracle, self._strings, self._progress = oracle, strings, progress
+        self._specs = specs
+
+    @property
+    def strings(self) -> list[str]:
+        return self._strings
+
+    @property
+    def all_specs(self) -> bool:
+        """Whether every network is a cell of a search space (so the cell prior applies)."""
+        return self._specs is not None and all(s is not None for s in self._specs)
+
+    def prior(self, kind: str) -> np.ndarray:
+        """The training-free prior of every network: ``cell`` (log live parameter count of its cells) or ``string``
+        (log of the convolution weights its string lists)."""
+        if kind == "cell":
+            from clue_plugins.predictors.prior import prior_scores
+
+            return prior_scores(self._specs)  # type: ignore[arg-type]
+        return np.array([_string_weights(c) for c in self.counts])
 
     def __len__(self) -> int:
         return len(self._strings)
@@ -607,6 +728,21 @@ class _Inputs:
         C = np.array([[c.get(t, 0) for t in vocab] for c in self.counts], dtype=np.float64).reshape(len(self.counts), len(vocab))
         unseen = np.array([any(t not in known for t in c) for c in self.counts])
         return C, unseen
+
+
+_CONV = re.compile(r"Convolution\[f(\d+),k(\d+)x(\d+)(?:,s\d+)?(?:,g(\d+))?")
+
+
+def _string_weights(counts: Counter) -> float:
+    """log(1 + the weights of the convolutions a string lists), assuming as many input as output channels (a string
+    names output filters, kernel and groups only)."""
+    total = 0.0
+    for token, n in counts.items():
+        m = _CONV.match(token)
+        if m:
+            f, kh, kw, g = int(m[1]), int(m[2]), int(m[3]), int(m[4] or 1)
+            total += n * f * f * kh * kw / g
+    return float(np.log1p(total))
 
 
 def _is_module(item: Any) -> bool:

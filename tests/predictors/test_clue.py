@@ -5,7 +5,7 @@ import torch
 from clue_plugins import NotFittedError
 from clue_plugins.evaluation.metrics import rank_correlations
 from clue_plugins.evaluation.splits import split
-from clue_plugins.predictors.clue import CLUEPredictor, level_bounds, true_levels
+from clue_plugins.predictors.clue import LEGACY_OPTIONS, CLUEPredictor, level_bounds, true_levels
 
 FAST = dict(epochs=30, lr_switch_epoch=15)
 
@@ -26,10 +26,11 @@ def test_levels_and_bounds():
 
 
 def test_real_fit_beats_shuffled_labels(nb201_split):
+    # the network alone (no prior to fall back on): what it learns comes from the labels
     target, train, test = nb201_split
     specs = [target.specs[i] for i in train]
-    real = CLUEPredictor(seed=0).fit(specs, target.y[train])
-    shuffled = CLUEPredictor(seed=0).fit(specs, np.random.default_rng(0).permutation(target.y[train]))
+    real = CLUEPredictor(seed=0, **LEGACY_OPTIONS).fit(specs, target.y[train])
+    shuffled = CLUEPredictor(seed=0, **LEGACY_OPTIONS).fit(specs, np.random.default_rng(0).permutation(target.y[train]))
     test_specs = [target.specs[i] for i in test]
     rho_real = rank_correlations(real.predict(test_specs), target.y[test])["spearman"]
     rho_shuffled = rank_correlations(shuffled.predict(test_specs), target.y[test])["spearman"]
@@ -45,7 +46,7 @@ def test_output_is_bounded_and_in_callers_unit(nb201_split):
     assert (frac >= 0).all() and (frac <= 1).all()
     np.testing.assert_allclose(pct, frac * 100, rtol=1e-4)
     # argmax (paper) mode: each prediction lies within its selected level
-    m = CLUEPredictor(selection="argmax", offsets=True, **FAST).fit(specs, target.y[train[:30]] / 100)
+    m = CLUEPredictor(selection="argmax", offsets=True, **LEGACY_OPTIONS, **FAST).fit(specs, target.y[train[:30]] / 100)
     test_specs = [target.specs[i] for i in test[:100]]
     pred, levels = m.predict(test_specs), m.predict_levels(test_specs)
     b = level_bounds(5)
@@ -103,4 +104,4 @@ def test_low_accuracy_labels_warn_about_the_prediction_floor(nb201_split):
     specs = [target.specs[i] for i in train[:10]]
     low = np.linspace(10, 45, 10)  # ImageNet16-120-like accuracies, all below the 61.25% floor
     with pytest.warns(UserWarning, match="offsets=True"):
-        CLUEPredictor(**FAST).fit(specs, low)
+        CLUEPredictor(**LEGACY_OPTIONS, **FAST).fit(specs, low)

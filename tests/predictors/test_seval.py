@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from clue_plugins import ClueError, NotFittedError
+from clue_plugins.errors import DataIntegrityError
 from clue_plugins.evaluation.metrics import rank_correlations
 from clue_plugins.predictors.seval import SEvalOracle
 
@@ -247,11 +248,18 @@ def test_accuracy_predictions_stay_in_the_label_range(small_oracle):
     deep = nn.Sequential(nn.Flatten(), *[nn.Linear(12, 12) for _ in range(30)], nn.Linear(12, 2))
     x = torch.zeros(1, 3, 2, 2)
     labels = [90.0 + 1.5 * k for k in range(1, 7)]
-    oracle = SEvalOracle(features="tokens").fit(nets, {"accuracy.top1": labels, "score": labels}, example_inputs=x)
+    # without the prior blend, an accuracy head is the plain head clipped to [0, 100]
+    oracle = SEvalOracle(features="tokens", accuracy_prior="none").fit(nets, {"accuracy.top1": labels, "score": labels},
+                                                                        example_inputs=x)
     out = oracle.predict([deep] + nets, example_inputs=x)
     assert out["score"][0] > 100 and out["accuracy.top1"][0] == 100.0
     np.testing.assert_allclose(out["accuracy.top1"][1:], out["score"][1:])  # inside the range: untouched
-    fractions = SEvalOracle(features="tokens").fit(nets, {"accuracy": [v / 100 for v in labels]}, example_inputs=x)
+    # the default blends with the prior and answers strictly inside the training labels' range
+    blended = SEvalOracle(features="tokens").fit(nets, {"accuracy.top1": labels}, example_inputs=x)
+    top1 = blended.predict([deep] + nets, example_inputs=x)["accuracy.top1"]
+    assert (top1 > min(labels)).all() and (top1 < max(labels)).all()
+    fractions = SEvalOracle(features="tokens", accuracy_prior="none").fit(nets, {"accuracy": [v / 100 for v in labels]},
+                                                                          example_inputs=x)
     assert fractions.predict([deep], example_inputs=x)["accuracy"][0] == 1.0
     assert fractions.heads_["accuracy"]["clip"] == [0.0, 1.0]
 
@@ -292,3 +300,21 @@ def test_text_and_dict_input_models_get_real_strings(small_oracle):
 
     with pytest.raises(NetworkError, match="Embedding layer.*example_inputs="):
         small_oracle.predict([TokenClassifier()])
+
+
+def test_accuracy_heads_blend_with_a_prior_that_survives_save_load(small_oracle, cells, tmp_path):
+    import json
+
+    _, test, _ = cells
+    head = small_oracle.heads_["accuracy.cifar10"]
+    assert set(head["blend"]) == {"cell", "string"}  # trained on cells: both priors
+    assert "blend" not in small_oracle.heads_["latency.pixel3"]
+    small_oracle.save(tmp_path / "oracle")
+    loaded = SEvalOracle.load(tmp_path / "oracle")
+    np.testing.assert_array_equal(loaded.predict(test[:20])["accuracy.cifar10"],
+                                  small_oracle.predict(test[:20])["accuracy.cifar10"])
+    meta = json.loads((tmp_path / "oracle" / "oracle.json").read_text())
+    meta["heads"]["accuracy.cifar10"]["blend"]["cell"]["shrinkage"] = 3.0
+    (tmp_path / "oracle" / "oracle.json").write_text(json.dumps(meta))
+    with pytest.raises(DataIntegrityError, match="accuracy.cifar10"):
+        SEvalOracle.load(tmp_path / "oracle")
