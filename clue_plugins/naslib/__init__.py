@@ -36,11 +36,11 @@ _require_naslib()
 
 from clue_plugins.naslib.dataset_api import benchmark_dataset_api, predicted_dataset_api  # noqa: E402
 from clue_plugins.naslib.predictors import NASLibCLUEPredictor, NASLibSEvalPredictor, to_specs  # noqa: E402
-from clue_plugins.naslib.registry import PREDICTORS, make_predictor, register  # noqa: E402
+from clue_plugins.naslib.registry import PREDICTORS, make_predictor, register, registered, unregister  # noqa: E402
 from clue_plugins.naslib.runner import run_config  # noqa: E402
 
 __all__ = ["NASLibCLUEPredictor", "NASLibSEvalPredictor", "PREDICTORS", "benchmark_dataset_api", "make_predictor",
-           "predicted_dataset_api", "register", "run_config", "to_specs"]
+           "predicted_dataset_api", "register", "registered", "run_config", "to_specs", "unregister"]
 
 _RENAMED = {"CLUEPredictor": "NASLibCLUEPredictor", "SEvalPredictor": "NASLibSEvalPredictor"}
 

@@ -9,7 +9,8 @@ for ``predictor:`` in predictor-evaluator configs, built like NASLib's predictor
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from clue_plugins.errors import ConfigError, UnknownNameError, shown
 from clue_plugins.naslib.predictors import NASLibCLUEPredictor, NASLibSEvalPredictor
@@ -48,15 +49,22 @@ def make_predictor(name: str, ss_type: str | None = None, seed: int = 0, options
     return theirs[name]()
 
 
+#: NASLib's own ``Ensemble.get_ensemble`` while ours is installed (see :func:`register`)
+_PATCHED: dict[str, Any] = {}
+
+
 def register() -> None:
     """Let NASLib's ``Ensemble`` (Bananas, Npenas, ``predictor: bananas``...) build our predictors by name.
 
-    Idempotent. Each ensemble member gets its own seed (0..k-1) so the ensemble's spread, which
-    Bananas' acquisition functions use, is real.
+    The one change to NASLib: ``Ensemble.get_ensemble`` is wrapped, for the whole process, until
+    :func:`unregister` (or use :func:`registered` as a context manager); every other ``predictor_type`` still
+    goes to NASLib's own method. Idempotent. Ensemble member ``k`` of an ensemble whose config has seed ``s`` gets
+    seed ``s * k_total + k``: members differ (the ensemble's spread, which Bananas' acquisition functions use, is
+    real) and repeated trials with other config seeds do not share initialisations.
     """
     from naslib.predictors.ensemble import Ensemble
 
-    if getattr(Ensemble.get_ensemble, "_clue_registered", False):
+    if "get_ensemble" in _PATCHED or getattr(Ensemble.get_ensemble, "_clue_registered", False):
         return
     original = Ensemble.get_ensemble
 
@@ -64,7 +72,64 @@ def register() -> None:
         factory = PREDICTORS.get(self.predictor_type)
         if factory is None:
             return original(self)
-        return [factory(ss_type=self.ss_type, seed=k) for k in range(self.num_ensemble)]
+        base, options = _config_seed(self), config_options(getattr(self, "config", None), self.predictor_type)
+        return [factory(ss_type=self.ss_type, seed=base * self.num_ensemble + k, **options)
+                for k in range(self.num_ensemble)]
 
     get_ensemble._clue_registered = True  # type: ignore[attr-defined]
+    _PATCHED["get_ensemble"] = original
     Ensemble.get_ensemble = get_ensemble
+
+
+def unregister() -> None:
+    """Put NASLib's own ``Ensemble.get_ensemble`` back (nothing to do when :func:`register` was not called)."""
+    original = _PATCHED.pop("get_ensemble", None)
+    if original is None:
+        return
+    from naslib.predictors.ensemble import Ensemble
+
+    Ensemble.get_ensemble = original
+
+
+@contextmanager
+def registered() -> Iterator[None]:
+    """:func:`register` for the duration of a ``with`` block; NASLib is left as it was found (still registered if it
+    was before)."""
+    was = "get_ensemble" in _PATCHED
+    register()
+    try:
+        yield
+    finally:
+        if not was:
+            unregister()
+
+
+def config_options(config: Any, name: str) -> dict[str, Any]:
+    """The options a NASLib config gives our predictor ``name``: its ``<name>:`` section, at the top level (as for
+    ``naslib-run``'s predictor evaluator) or under ``search:`` (where Bananas and Npenas read their settings).
+    Unknown options are refused by the predictor itself, naming the option and its close matches."""
+    if config is None or name not in PREDICTORS:
+        return {}
+    found = {}
+    for where, section in (("top level", config), ("search", getattr(config, "search", None))):
+        getter = getattr(section, "get", None)
+        value = getter(name, None) if callable(getter) else getattr(section, name, None)
+        if value is None:
+            continue
+        if not hasattr(value, "items"):
+            raise ConfigError(f"the NASLib config's {name!r} section ({where}) must be a mapping of {name} options, "
+                              f"got {shown(value)}")
+        found[where] = dict(value)
+    if len(found) > 1 and found["top level"] != found["search"]:
+        raise ConfigError(f"the NASLib config gives {name!r} options both at the top level and under search:, and they "
+                          "differ; keep one of them")
+    return next(iter(found.values()), {})
+
+
+def _config_seed(ensemble: Any) -> int:
+    """The seed of the config an ensemble was built with (NASLib's optimizers pass theirs), 0 without one."""
+    seed = getattr(getattr(ensemble, "config", None), "seed", 0)
+    try:
+        return max(int(seed), 0)
+    except (TypeError, ValueError):
+        raise ConfigError(f"the NASLib config's seed must be an integer, got {shown(seed)}") from None

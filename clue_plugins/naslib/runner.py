@@ -121,7 +121,7 @@ def run_config(path: str | Path, out_dir: str | Path | None = None) -> dict:
     """
     from naslib import utils
 
-    from clue_plugins.naslib.registry import make_predictor, register
+    from clue_plugins.naslib.registry import config_options, make_predictor, register
 
     cfg = load_config(path)
     if out_dir is not None:
@@ -140,7 +140,7 @@ def run_config(path: str | Path, out_dir: str | Path | None = None) -> dict:
     if cfg.kind == "predictor":
         from naslib.defaults.predictor_evaluator import PredictorEvaluator
 
-        predictor = make_predictor(cfg.predictor, cfg.search_space, int(cfg.seed), dict(cfg.get(cfg.predictor, None) or {}),
+        predictor = make_predictor(cfg.predictor, cfg.search_space, int(cfg.seed), config_options(cfg, cfg.predictor),
                                    cfg.get("hparams_from_file", False))
         evaluator = PredictorEvaluator(predictor, config=cfg)
         evaluator.adapt_search_space(space, load_labeled=cfg.search_space == "nasbench301", dataset_api=dataset_api)
@@ -158,6 +158,7 @@ def run_config(path: str | Path, out_dir: str | Path | None = None) -> dict:
                    dataset_api=cfg.get("dataset_api", None) or "default", save=cfg.save)
     from clue_plugins._io import write_json_atomic
 
+    summary = _plain(summary)
     write_json_atomic(Path(cfg.save) / "clue_summary.json", summary)
     return summary
 
@@ -172,6 +173,11 @@ def _best(optimizer: Any, cfg: Any, dataset_api: Any) -> dict:
     surrogate = dataset_api.get("surrogate") if isinstance(dataset_api, dict) else None
     if surrogate is not None:
         out["predicted"] = {k: None if math.isnan(v) else v for k, v in surrogate.metrics(spec).items()}
+    if cfg.search_space == "nasbench301":  # a hash says nothing: the two cells as DARTS (input, op) pairs
+        from adapters.darts import to_pairs
+
+        normal, reduce = to_pairs(spec)
+        out["genotype"] = {"normal": [list(p) for p in normal], "reduce": [list(p) for p in reduce]}
     if cfg.search_space == "nasbench201":
         from adapters.nb201 import to_arch_str
 
@@ -191,7 +197,21 @@ def _best(optimizer: Any, cfg: Any, dataset_api: Any) -> dict:
 
 
 def _plain(v: Any) -> Any:
-    return float(v) if isinstance(v, (np.floating, np.integer)) else v
+    """``v`` with numpy scalars and arrays (NASLib's predictors report float32 metrics) as plain JSON values, at any
+    depth."""
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return _plain(v.tolist())
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    return v
 
 
 def dumps(summary: dict) -> str:
