@@ -64,14 +64,54 @@ class _NB201Data(Mapping):
         return 5 ** 6
 
 
-class _FinalEpoch(list):
-    """A per-epoch list that knows only the last epoch: NASLib's ``[epoch]`` lookups get that or a clear error."""
+#: Epochs of NB201's training runs: NASLib indexes its per-epoch lists 0..199, and ``-1`` is the last.
+NB201_EPOCHS = 200
+
+
+class EpochUnavailableError(ConfigError, IndexError):
+    """A per-epoch value or learning curve the tables behind this dataset_api do not have."""
+
+
+class _FinalEpoch(Sequence):
+    """A per-epoch list of which only the final epoch is known: ``[-1]`` and ``[last]`` answer it; any other epoch,
+    and any slice (NASLib's ``full_lc``), is refused with what to change, never answered with the final value."""
+
+    def __init__(self, value: float, epochs: int = NB201_EPOCHS) -> None:
+        self._value, self._epochs = value, epochs
+
+    def __len__(self) -> int:
+        return self._epochs
 
     def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice) or i in (-1, len(self) - 1):
-            return super().__getitem__(i)
-        raise IndexError(f"only the final-epoch value is available here, not epoch {i}: "
-                         "set `search.fidelity: -1` (or query epoch=-1)")
+        if isinstance(i, slice):
+            raise EpochUnavailableError("learning curves are not in these tables (only the final epoch is): set "
+                                        "`search.fidelity: -1` and do not ask for full_lc, or use NASLib's own "
+                                        "benchmark files (dataset_api: naslib)")
+        if i in (-1, self._epochs - 1):
+            return self._value
+        raise EpochUnavailableError(f"only the final epoch ({self._epochs}) is in these tables, not epoch {i}: set "
+                                    "`search.fidelity: -1` (or query epoch=-1), or use NASLib's own benchmark files "
+                                    "(dataset_api: naslib)")
+
+    def __iter__(self) -> Iterator[Any]:
+        raise EpochUnavailableError("only the final epoch is in these tables: read it with [-1]")
+
+    def __repr__(self) -> str:
+        return f"<{self._epochs} epochs, only the final one known: {self._value!r}>"
+
+
+class _NoSplit:
+    """A metric list for a split the tables do not have: every read says so (NASLib reads validation and test
+    accuracy from the same ``eval_acc1es`` key, so answering with the test split would select on the test set)."""
+
+    def __init__(self, message: str) -> None:
+        self._message = message
+
+    def __len__(self) -> int:
+        return NB201_EPOCHS
+
+    def __getitem__(self, i: Any) -> Any:
+        raise ConfigError(self._message)
 
 
 def _nb201_spec(arch_str: str) -> ArchSpec:
@@ -84,9 +124,9 @@ def _nb201_entry(acc: float, m: dict[str, float], train_acc: float = math.nan, t
                  extra_cost: dict[str, float] | None = None) -> _Answers:
     cost = {"train_time": train_time, "latency": m.get("latency", math.nan), "memory": m.get("memory", math.nan),
             **(extra_cost or {})}
-    return _Answers({"eval_acc1es": _FinalEpoch([acc]), "train_acc1es": _FinalEpoch([train_acc]),
-                     "eval_losses": _FinalEpoch([math.nan]), "train_losses": _FinalEpoch([math.nan]), "cost_info": cost,
-                     "latency": _FinalEpoch([cost["latency"]])})
+    return _Answers({"eval_acc1es": _FinalEpoch(acc), "train_acc1es": _FinalEpoch(train_acc),
+                     "eval_losses": _FinalEpoch(math.nan), "train_losses": _FinalEpoch(math.nan), "cost_info": cost,
+                     "latency": _FinalEpoch(cost["latency"])})
 
 
 # -- NB101 ---------------------------------------------------------------------------------------------
@@ -187,12 +227,15 @@ def predicted_dataset_api(ss_type: str, accuracy: Any, dataset: str = "cifar10",
     return {"nb301_model": [_NB301Model(surrogate), _NB301Model(None)], "surrogate": surrogate}
 
 
-def benchmark_dataset_api(table: Any = None) -> dict:
+def benchmark_dataset_api(table: Any = None, test_as_validation: bool = False) -> dict:
     """NB201 ``dataset_api`` with the real benchmark values of the shared tables (no NASLib pickles needed).
 
-    ``cifar10-valid``: validation accuracy (200 epochs); ``cifar100`` and ``ImageNet16-120``: test
-    accuracy (the shared tables carry no validation split for them). ``cost_info`` has the training
-    time, FLOPs, parameters and NATS GPU latency.
+    ``cifar10`` (read as ``cifar10-valid``, as NASLib does): validation accuracy after 200 epochs, the split NASLib's
+    own data serves. ``cifar100`` and ``ImageNet16-120``: the shared tables carry no validation split, only test
+    accuracy, and NASLib reads validation and test accuracy from the same key, so a search would select on the test
+    set: their accuracy queries are refused, naming the alternatives, unless ``test_as_validation=True`` says that is
+    wanted. Only the final epoch is known (``[-1]``); other epochs and learning curves are refused. ``cost_info`` has
+    the training time, FLOPs, parameters and NATS GPU latency.
     """
     if table is None:
         from clue_plugins.data import load
@@ -206,12 +249,21 @@ def benchmark_dataset_api(table: Any = None) -> dict:
         return _nb201_entry(float(cols[acc_col][i]), {"latency": extra["gpu_latency_s"]}, float(cols[train_col][i]),
                             float(cols[time_col][i]), extra)
 
+    def test_only(ds: str, i: int) -> _Answers:
+        answers = values(f"{ds}.test_acc", f"{ds}.train_acc", f"{ds}.train_time_200ep_s", ds, i)
+        if not test_as_validation:
+            answers["eval_acc1es"] = _NoSplit(
+                f"the shared NB201 tables have no validation accuracy for {ds}, only test accuracy, and a search that "
+                "reads it selects on the test set: use NASLib's own benchmark files (dataset_api: naslib), a "
+                "predicted dataset_api, dataset cifar10 (validation split available), or "
+                "benchmark_dataset_api(test_as_validation=True) to search on test accuracy knowingly")
+        return answers
+
     def entry(arch_str: str) -> dict:
         i = table.row_of(_nb201_spec(arch_str))
         return _Answers({
             "cifar10-valid": values("cifar10-valid.valid_acc", "cifar10-valid.train_acc",
                                     "cifar10-valid.train_time_s", "cifar10", i),
-            **{ds: values(f"{ds}.test_acc", f"{ds}.train_acc", f"{ds}.train_time_200ep_s", ds, i)
-               for ds in ("cifar100", "ImageNet16-120")}})
+            **{ds: test_only(ds, i) for ds in ("cifar100", "ImageNet16-120")}})
 
     return {"nb201_data": _NB201Data(entry, ["cifar10-valid", "cifar100", "ImageNet16-120"])}

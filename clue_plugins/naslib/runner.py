@@ -94,7 +94,7 @@ def make_dataset_api(cfg: Any) -> Any:
             raise ConfigError("dataset_api: benchmark is available for nasbench201 only; use naslib or predicted")
         from clue_plugins.naslib.dataset_api import benchmark_dataset_api
 
-        return benchmark_dataset_api()
+        return benchmark_dataset_api(test_as_validation=bool(cfg.get("test_as_validation", False)))
     if kind == "naslib":
         from naslib.utils import get_dataset_api
 

@@ -153,8 +153,12 @@ def test_regularized_evolution_runs_unchanged_on_predicted_nb201(nb201_archs, nb
     assert best.query(Metric.LATENCY, "cifar10", dataset_api=api) == pytest.approx(expected["latency"])
     assert best.query(Metric.HP, "cifar10", dataset_api=api)["latency"] == pytest.approx(expected["latency"])
     assert math.isnan(best.query(Metric.TRAIN_TIME, "cifar10", dataset_api=api))  # not predicted: NaN, not invented
-    with pytest.raises(IndexError, match="fidelity: -1"):
+    with pytest.raises(ClueError, match="fidelity: -1"):
         best.query(Metric.VAL_ACCURACY, "cifar10", epoch=108, dataset_api=api)  # no learning curve is made up
+    with pytest.raises(ClueError, match="fidelity: -1"):
+        best.query(Metric.VAL_ACCURACY, "cifar10", epoch=0, dataset_api=api)  # not the final value either
+    with pytest.raises(ClueError, match="learning curves"):
+        best.query(Metric.VAL_ACCURACY, "cifar10", epoch=5, full_lc=True, dataset_api=api)
     with pytest.raises(KeyError, match="cifar10-valid"):
         best.query(Metric.VAL_ACCURACY, "cifar100", dataset_api=api)  # trained for cifar10 only
 

@@ -109,3 +109,27 @@ def test_run_summary_is_plain_json_and_names_the_nb301_genotype(naslib_stub, nb3
     normal, reduce = darts.to_pairs(spec)
     assert best["genotype"] == {"normal": [list(p) for p in normal], "reduce": [list(p) for p in reduce]}
     assert darts.from_pairs(*[[tuple(p) for p in best["genotype"][c]] for c in ("normal", "reduce")]) == spec
+
+
+def test_benchmark_api_answers_only_what_the_tables_hold(naslib_stub, nb201_table):
+    from adapters.nb201 import to_arch_str
+    from clue_plugins.errors import ClueError
+    from clue_plugins.naslib.dataset_api import benchmark_dataset_api
+
+    spec = nb201_table.specs[123]
+    row, arch = nb201_table.row_of(spec), to_arch_str(spec)
+    entry = benchmark_dataset_api(nb201_table)["nb201_data"][arch]
+    valid = entry["cifar10-valid"]["eval_acc1es"]
+    assert len(valid) == 200 and valid[-1] == valid[199] == nb201_table.column("cifar10-valid.valid_acc")[row]
+    for epoch in (0, 108):  # NASLib's default fidelity for RS; epoch 0 once answered with the final value
+        with pytest.raises(IndexError, match="fidelity: -1") as caught:
+            valid[epoch]
+        assert isinstance(caught.value, ClueError)
+    with pytest.raises(ClueError, match="learning curves"):
+        valid[:5]  # full_lc
+    for ds in ("cifar100", "ImageNet16-120"):  # no validation split: the test set is not served in its place
+        with pytest.raises(ClueError, match=f"no validation accuracy for {ds}.*test_as_validation=True"):
+            entry[ds]["eval_acc1es"][-1]
+        assert entry[ds]["train_acc1es"][-1] == nb201_table.column(f"{ds}.train_acc")[row]
+    knowingly = benchmark_dataset_api(nb201_table, test_as_validation=True)["nb201_data"][arch]
+    assert knowingly["cifar100"]["eval_acc1es"][-1] == nb201_table.column("cifar100.test_acc")[row]
