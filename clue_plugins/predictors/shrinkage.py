@@ -21,8 +21,8 @@ CV_MIN_LABELS = 10
 #: standardised scores with equal weight.
 DEFAULT_SHRINKAGE = 0.5
 #: Shrinkage values cross-validation chooses from (``cross_validate=True``): the prior alone, equal weights, the
-#: model alone. Measured on NB201 (docs/RESULTS.md, ablation), cross-validation chose worse than equal weights, more
-#: so on a finer grid: each out-of-fold score comes from one model trained on part of the labels, while the final
+#: model alone. Measured on NB201 (docs/RESULTS.md, ablation), cross-validation chose worse than equal weights (so did
+#: a grid of 11 values): each out-of-fold score comes from one model trained on part of the labels, while the final
 #: score averages every fold's model and ranks better than any of them, so cross-validation underrates the model.
 SHRINKAGE_GRID = np.array([0.0, 0.5, 1.0])
 
