@@ -29,15 +29,21 @@ def fmt(m: float, s: float | None = None) -> str:
     return f"{m:.3f}" if s is None else f"{m:.3f} ± {s:.3f}"
 
 
+def _budget_grid(items: list[dict], cell) -> tuple[list, list[str]]:
+    """(budgets, markdown lines): one row per predictor, one column per budget, ``cell(summary row)`` in each."""
+    budgets = sorted({s["budget"] for s in items})
+    lines = ["| predictor | " + " | ".join(map(str, budgets)) + " |", "|---" * (len(budgets) + 1) + "|"]
+    for p in dict.fromkeys(s["predictor"] for s in items):
+        row = {s["budget"]: cell(s) for s in items if s["predictor"] == p}
+        lines.append(f"| {p} | " + " | ".join(row.get(b, "") for b in budgets) + " |")
+    return budgets, lines
+
+
 def table(summary: list[dict], train: str, test: str, paper: dict | None = None, anchors: dict | None = None) -> str:
     items = [s for s in summary if s["train"] == train and s["test"] == test]
     if not items:
         return ""
-    budgets = sorted({s["budget"] for s in items})
-    lines = ["| predictor | " + " | ".join(map(str, budgets)) + " |", "|---" * (len(budgets) + 1) + "|"]
-    for p in dict.fromkeys(s["predictor"] for s in items):
-        row = {s["budget"]: fmt(s["spearman_mean"], s["spearman_std"]) for s in items if s["predictor"] == p}
-        lines.append(f"| {p} | " + " | ".join(row.get(b, "") for b in budgets) + " |")
+    budgets, lines = _budget_grid(items, lambda s: fmt(s["spearman_mean"], s["spearman_std"]))
     if paper:
         lines.append("| *CLUE-NAS paper* | " + " | ".join(fmt(paper[b]) if b in paper else "" for b in budgets) + " |")
     if anchors:
@@ -51,11 +57,7 @@ def mae_table(summary: list[dict], train: str, test: str) -> str:
     items = [s for s in summary if s["train"] == train and s["test"] == test and not math.isnan(s.get("mae_mean", math.nan))]
     if not items:
         return ""
-    budgets = sorted({s["budget"] for s in items})
-    lines = ["| predictor | " + " | ".join(map(str, budgets)) + " |", "|---" * (len(budgets) + 1) + "|"]
-    for p in dict.fromkeys(s["predictor"] for s in items):
-        row = {s["budget"]: f"{s['mae_mean']:.2f} ± {s['mae_std']:.2f}" for s in items if s["predictor"] == p}
-        lines.append(f"| {p} | " + " | ".join(row.get(b, "") for b in budgets) + " |")
+    _, lines = _budget_grid(items, lambda s: f"{s['mae_mean']:.2f} ± {s['mae_std']:.2f}")
     return ("Mean absolute error in accuracy points on the same held-out cells (params / flops: a least-squares line on "
             "the log value, fitted on the training labels; rows measured before the column existed are not listed)\n\n"
             + "\n".join(lines) + "\n")
@@ -138,13 +140,18 @@ def seval_sections(root: Path) -> list[str]:
     return parts
 
 
+def _oracle_runs(folder: Path, names) -> tuple[dict, dict]:
+    """(results.json of every run ``folder/<name>`` that exists, its summary rows by (metric, budget))."""
+    runs = {name: json.loads((folder / name / "results.json").read_text()) for name in names
+            if (folder / name / "results.json").exists()}
+    return runs, {name: {(x["metric"], x["budget"]): x for x in r["summary"]} for name, r in runs.items()}
+
+
 def accuracy_prior_section(folder: Path) -> list[str]:
     """Accuracy heads with and without the prior blend, next to FLOPs, per metric and budget."""
-    runs = {name: json.loads((folder / name / "results.json").read_text()) for name in ("auto", "none")
-            if (folder / name / "results.json").exists()}
+    runs, got = _oracle_runs(folder, ("auto", "none"))
     if not runs:
         return []
-    got = {name: {(x["metric"], x["budget"]): x for x in r["summary"]} for name, r in runs.items()}
     first = next(iter(runs.values()))
     metrics = list(dict.fromkeys(x["metric"] for x in first["summary"]))
     budgets = list(dict.fromkeys(x["budget"] for x in first["summary"]))
@@ -170,11 +177,9 @@ FEATURE_SETS = (("embedding", "text embedding (paper)"), ("tokens", "node-type c
 
 def feature_ablation(folder: Path) -> list[str]:
     """What each head reads: the text embedding, the node-type counts, or both, per metric and budget."""
-    runs = {name: json.loads((folder / name / "results.json").read_text()) for name, _ in FEATURE_SETS
-            if (folder / name / "results.json").exists()}
+    runs, summaries = _oracle_runs(folder, [name for name, _ in FEATURE_SETS])
     if not runs:
         return []
-    summaries = {name: {(x["metric"], x["budget"]): x for x in r["summary"]} for name, r in runs.items()}
     first = next(iter(runs.values()))["summary"]
     metrics = list(dict.fromkeys(x["metric"] for x in first))
     budgets = list(dict.fromkeys(x["budget"] for x in first))

@@ -27,7 +27,7 @@ from clue_plugins.errors import ConfigError, DataIntegrityError, shown
 from clue_plugins.predictors.base import ConfiguredEstimator, checked_options, unknown_options
 from clue_plugins.predictors.features import graph_features, to_fraction
 from clue_plugins.predictors.prior import prior_scores
-from clue_plugins.predictors.shrinkage import CV_MIN_LABELS, calibrated, choose_shrinkage, fit_curve, group_folds
+from clue_plugins.predictors.shrinkage import CV_MIN_LABELS, blend_with_prior, calibrated, checked_blend, group_folds
 from clue_plugins.predictors.training import pairwise_rank_loss, train_minibatches
 from clue_plugins.spec import ArchSpec
 
@@ -450,10 +450,18 @@ class CLUEPredictor(ConfiguredEstimator):
             raise ConfigError(f"this model was trained on {', '.join(trained)} and is asked about {', '.join(other)}; "
                               "pass cross_space=True to transfer it across search spaces, or fit it on that space")
 
-    def _inputs(self, specs: Sequence[ArchSpec], cross_space: bool):
+    def _checked(self, specs: Sequence[ArchSpec], cross_space: bool) -> list[ArchSpec]:
+        """``specs`` as a list this fitted model may answer (fitted, ArchSpecs, spaces it knows unless told)."""
         self._check_fitted()
         specs = _as_specs(specs)
         self._check_spaces(specs, cross_space)
+        return specs
+
+    def _inputs(self, specs: Sequence[ArchSpec], cross_space: bool):
+        return self._arrays(self._checked(specs, cross_space))
+
+    def _arrays(self, specs: list[ArchSpec]):
+        """(flows, ops, text) of checked specs, standardised as in training."""
         flows, ops, text = _features(self.config_, specs)
         flows, ops = _standardized(self.stats_, flows, ops)
         if (flows.shape[1], ops.shape[1], text.shape[1]) != tuple(self.dims_):
@@ -473,14 +481,12 @@ class CLUEPredictor(ConfiguredEstimator):
         if blend is None:
             flows, ops, text = self._inputs(specs, cross_space)
             return _network_outputs(self.models_, (flows, ops, text)).astype(np.float64) * self.scale_
-        self._check_fitted()
-        specs = _as_specs(specs)
-        self._check_spaces(specs, cross_space)
+        specs = self._checked(specs, cross_space)
         z = (prior_scores(specs, self.config_.prior) - blend["prior"][0]) / blend["prior"][1]
         lam = blend["shrinkage"]
         score = (1.0 - lam) * z
         if lam > 0:  # the networks are only read when they count (shrinkage 0: the prior alone)
-            score = score + lam * _member_scores(self.models_, blend, self._inputs(specs, cross_space))
+            score = score + lam * _member_scores(self.models_, blend, self._arrays(specs))
         return calibrated(blend["curve"], *blend["range"], score, blend["bounded"]) * self.scale_
 
     def predict_levels(self, specs: Sequence[ArchSpec], *, cross_space: bool = False) -> np.ndarray:
@@ -559,18 +565,10 @@ def _checked_blend(blend: Any, cfg: CLUEConfig) -> dict[str, Any] | None:
         if not cfg.single_network:
             raise ValueError("config.json has no blend for a model with a prior, folds or calibration")
         return None
-    if not isinstance(blend, dict):
-        raise TypeError("blend is not an object")
-    out = {"folds": int(blend["folds"]), "members_per_fold": int(blend["members_per_fold"]),
-           "norms": [[float(m), float(s)] for m, s in blend["norms"]], "prior": [float(v) for v in blend["prior"]],
-           "shrinkage": float(blend["shrinkage"]), "cv_spearman": [float(v) for v in blend.get("cv_spearman", [])],
-           "range": [float(v) for v in blend["range"]], "curve": [float(v) for v in blend["curve"]],
-           "bounded": bool(blend.get("bounded", True))}
-    numbers_ = [v for pair in out["norms"] for v in pair] + out["prior"] + out["range"] + out["curve"]
+    out = {**checked_blend(blend), "folds": int(blend["folds"]), "members_per_fold": int(blend["members_per_fold"]),
+           "norms": [[float(m), float(s)] for m, s in blend["norms"]], "bounded": bool(blend.get("bounded", True))}
     if (out["folds"] < 1 or out["members_per_fold"] < 1 or len(out["norms"]) != out["folds"]
-            or len(out["prior"]) != 2 or len(out["range"]) != 2 or len(out["curve"]) != 2
-            or not 0.0 <= out["shrinkage"] <= 1.0 or not all(np.isfinite(numbers_))
-            or out["prior"][1] <= 0 or any(s <= 0 for _, s in out["norms"]) or out["range"][1] <= 0):
+            or not all(np.isfinite(pair).all() and pair[1] > 0 for pair in out["norms"])):
         raise ValueError("blend values out of range")
     return out
 
@@ -727,19 +725,10 @@ def _fit_blend(cfg: CLUEConfig, dims: tuple[int, int, int], arrays: tuple[np.nda
         inside += (out - mu) / sd / k
         if k > 1:
             oof[fold == f] = ((out - mu) / sd)[fold == f]
-    held = oof if k > 1 else inside
-    pm, ps = float(prior.mean()), float(prior.std())
-    ps = ps if ps >= 1e-12 else 1.0
-    z = (prior - pm) / ps
-    if cfg.prior == "none" or np.ptp(prior) < 1e-12:  # nothing to shrink towards
-        lam, cv = 1.0, []
-    else:
-        lam, cv = choose_shrinkage(z, held, y, fixed=cfg.shrinkage, cross_validate=cfg.cv_shrinkage,
-                                   can_cross_validate=k > 1)
-    blend = {"folds": k, "members_per_fold": cfg.ensemble, "norms": norms, "prior": [pm, ps], "shrinkage": lam,
-             "cv_spearman": cv, "range": [lo, span], "bounded": bool(cfg.calibrate),
-             "curve": fit_curve((1.0 - lam) * z + lam * held, (y - lo) / span, cfg.calibrate)}
-    return models, blend
+    # prior="none" scores every architecture 0: no spread, so the networks stand alone
+    blend = blend_with_prior(prior, oof if k > 1 else inside, y, fixed=cfg.shrinkage, cross_validate=cfg.cv_shrinkage,
+                             can_cross_validate=k > 1, bounded=cfg.calibrate)
+    return models, {**blend, "folds": k, "members_per_fold": cfg.ensemble, "norms": norms, "bounded": bool(cfg.calibrate)}
 
 
 def _member_scores(models: list, blend: Mapping[str, Any], arrays: tuple[np.ndarray, ...]) -> np.ndarray:

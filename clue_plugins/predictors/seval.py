@@ -339,7 +339,7 @@ class SEvalOracle(ConfiguredEstimator):
         ``cell`` (its live parameter count, a better prior for cells). Heads trained on all folds but one (networks
         with the same string share a fold) choose the shrinkage by their out-of-fold ranking of the labels and fit
         the calibration curve (:mod:`~clue_plugins.predictors.shrinkage`)."""
-        from clue_plugins.predictors.shrinkage import choose_shrinkage, fit_curve, group_folds
+        from clue_plugins.predictors.shrinkage import blend_with_prior, group_folds
 
         keep = np.flatnonzero(np.isfinite(y))
         fold, k = group_folds([inputs.strings[i] for i in keep], self.config_.folds, self.config_.seed)
@@ -355,19 +355,9 @@ class SEvalOracle(ConfiguredEstimator):
                 out = self._raw_head(self._fit_core(name, inputs, part, features, unit), inputs)
                 fmu, fsd = float(out[keep[fold != f]].mean()), float(out[keep[fold != f]].std()) or 1.0
                 oof[fold == f] = ((out[keep] - fmu) / fsd)[fold == f]
-        lo, hi = float(y[keep].min()), float(y[keep].max())
-        span = hi - lo if hi > lo else 1.0
-        blends = {}
-        for kind in (("cell", "string") if inputs.all_specs and self.config_.accuracy_prior == "auto" else ("string",)):
-            prior = inputs.prior(kind)[keep]
-            pm, ps = float(prior.mean()), float(prior.std())
-            ps = ps if ps >= 1e-12 else 1.0
-            z = (prior - pm) / ps
-            w, cv = (1.0, []) if np.ptp(prior) < 1e-12 else choose_shrinkage(z, oof, y[keep], cross_validate=True,
-                                                                             can_cross_validate=k > 1)
-            blends[kind] = {"prior": [pm, ps], "head": [mu, sd], "shrinkage": w, "cv_spearman": cv, "range": [lo, span],
-                            "curve": fit_curve((1.0 - w) * z + w * oof, (y[keep] - lo) / span, True)}
-        return blends
+        kinds = ("cell", "string") if inputs.all_specs and self.config_.accuracy_prior == "auto" else ("string",)
+        return {kind: {**blend_with_prior(inputs.prior(kind)[keep], oof, y[keep], cross_validate=True,
+                                          can_cross_validate=k > 1), "head": [mu, sd]} for kind in kinds}
 
     def _fit_core(self, name: str, inputs: "_Inputs", values: Sequence[float], features: str | None = None,
                   unit: str | None = None) -> dict[str, Any]:
@@ -584,15 +574,9 @@ def _checked_blends(blends: Any) -> dict[str, dict[str, Any]]:
     """A saved head's prior blends, every number finite and in range (else ValueError)."""
     if not isinstance(blends, dict) or "string" not in blends or set(blends) - {"cell", "string"}:
         raise ValueError("blend must hold a 'string' (and maybe a 'cell') prior blend")
-    out = {}
-    for kind, b in blends.items():
-        pairs = {key: [float(v) for v in b[key]] for key in ("prior", "head", "range", "curve")}
-        w = float(b["shrinkage"])
-        if (any(len(v) != 2 or not np.isfinite(v).all() for v in pairs.values()) or not 0.0 <= w <= 1.0
-                or pairs["prior"][1] <= 0 or pairs["head"][1] <= 0 or pairs["range"][1] <= 0):
-            raise ValueError(f"the {kind} prior blend has values out of range")
-        out[kind] = {**pairs, "shrinkage": w, "cv_spearman": [float(v) for v in b.get("cv_spearman", [])]}
-    return out
+    from clue_plugins.predictors.shrinkage import checked_blend
+
+    return {kind: checked_blend(b, ("prior", "head", "range", "curve")) for kind, b in blends.items()}
 
 
 _ARRAYS = ("mean", "sd", "weights", "tmean", "tsd", "tweights", "ood_basis")

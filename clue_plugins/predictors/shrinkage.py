@@ -9,10 +9,13 @@ increasing curve, fitted on out-of-fold scores, then maps the blend to the label
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["CV_MIN_LABELS", "DEFAULT_SHRINKAGE", "SHRINKAGE_GRID", "calibrated", "choose_shrinkage", "fit_curve", "group_folds"]
+__all__ = ["CV_MIN_LABELS", "DEFAULT_SHRINKAGE", "SHRINKAGE_GRID", "blend_with_prior", "calibrated", "checked_blend",
+           "choose_shrinkage",
+           "fit_curve", "group_folds"]
 
 #: Fewer training labels than this: the prior alone ranks (shrinkage 0); a model fitted on so few labels ranked
 #: worse than the prior in every measurement (docs/RESULTS.md).
@@ -67,6 +70,25 @@ def choose_shrinkage(prior: np.ndarray, held_out: np.ndarray, y: np.ndarray, *, 
     return float(SHRINKAGE_GRID[int(np.argmax(cv))]), cv
 
 
+def blend_with_prior(prior: np.ndarray, held_out: np.ndarray, y: np.ndarray, *, fixed: float | None = None,
+                     cross_validate: bool = False, can_cross_validate: bool = True, bounded: bool = True) -> dict[str, Any]:
+    """How a model's standardised out-of-fold scores ``held_out`` are weighed against the ``prior`` of the same
+    rows, and the curve that maps the blend to the labels ``y``: ``prior`` (mean, scale), ``shrinkage``,
+    ``cv_spearman``, ``range`` (lowest label, span) and ``curve``. A prior without spread leaves the model alone."""
+    pm, ps = float(prior.mean()), float(prior.std())
+    ps = ps if ps >= 1e-12 else 1.0
+    z = (prior - pm) / ps
+    if np.ptp(prior) < 1e-12:  # nothing to shrink towards
+        w, cv = 1.0, []
+    else:
+        w, cv = choose_shrinkage(z, held_out, y, fixed=fixed, cross_validate=cross_validate,
+                                 can_cross_validate=can_cross_validate)
+    lo, hi = float(y.min()), float(y.max())
+    span = hi - lo if hi > lo else 1.0
+    return {"prior": [pm, ps], "shrinkage": w, "cv_spearman": cv, "range": [lo, span],
+            "curve": fit_curve((1.0 - w) * z + w * held_out, (y - lo) / span, bounded)}
+
+
 def fit_curve(score: np.ndarray, u: np.ndarray, bounded: bool) -> list[float]:
     """(a, b) of ``u ~ sigmoid(a + b * score)`` (bounded) or ``u ~ a + b * score``, least squares, b > 0: a
     strictly increasing map, so the ranking is the score's."""
@@ -97,3 +119,15 @@ def calibrated(curve: Sequence[float], lo: float, span: float, score: np.ndarray
     if bounded:
         return lo + span / (1.0 + np.exp(-(a + b * score)))
     return np.clip(lo + span * (a + b * score), 0.0, 1.0)
+
+
+def checked_blend(blend: Any, pairs: Sequence[str] = ("prior", "range", "curve")) -> dict[str, Any]:
+    """The numbers of a saved blend as floats: ``pairs`` (each ``[value, positive scale or slope]``), ``shrinkage``
+    and ``cv_spearman``. A missing, non-finite or out-of-range value raises ValueError (the caller names the file)."""
+    if not isinstance(blend, dict):
+        raise TypeError("blend is not an object")
+    out = {key: [float(v) for v in blend[key]] for key in pairs}
+    w = float(blend["shrinkage"])
+    if (any(len(v) != 2 or not np.isfinite(v).all() or not v[1] > 0 for v in out.values()) or not 0.0 <= w <= 1.0):
+        raise ValueError("blend values out of range")
+    return {**out, "shrinkage": w, "cv_spearman": [float(v) for v in blend.get("cv_spearman", [])]}
