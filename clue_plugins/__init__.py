@@ -16,7 +16,7 @@ from clue_plugins.errors import (
 )
 from clue_plugins.spec import SPACES, ArchSpec, Cell, flow_matrix, op_metric_matrix, prompts
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 __all__ = [
     "SPACES",

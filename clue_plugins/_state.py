@@ -1,4 +1,5 @@
-"""Leave the caller's process state as it was: seeded torch work and temporary environment variables."""
+"""Leave the caller's process state as it was: seeded torch work, temporary environment variables, torch threads
+and denormal flushing."""
 
 from __future__ import annotations
 

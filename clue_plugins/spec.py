@@ -210,8 +210,9 @@ class ArchSpec:
         # predicting all NB201 cells); the result is immutable, so sharing it is safe
         pruned = self.__dict__.get("_without_dead_ops")
         if pruned is None:
-            pruned = ArchSpec(self.space, tuple(_without_dead_ops(cell) for cell in self.cells))
-            self.__dict__["_without_dead_ops"] = pruned
+            # shared between spec objects of the same content: new objects for every pruned spec cost more in
+            # garbage collection than the pruning itself (docs/results/SPEED.md)
+            pruned = self.__dict__["_without_dead_ops"] = _pruned_spec(self.space, self.cells)
         return pruned
 
     # ---- vectors ----------------------------------------------------------------------------
@@ -310,6 +311,11 @@ def _without_dead_ops(cell: Cell) -> Cell:
     return Cell(ops, cell.adjacency, cell.name)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _pruned_spec(space: str, cells: tuple[Cell, ...]) -> "ArchSpec":
+    return ArchSpec(space, tuple(_without_dead_ops(cell) for cell in cells))
+
+
 @functools.lru_cache(maxsize=4096)
 def _flow_of(adjacency: tuple[tuple[int, ...], ...], symmetric: bool, upper_only: bool) -> np.ndarray:
     m = np.array(adjacency, dtype=np.float32)
@@ -334,8 +340,18 @@ def _pad(vec: np.ndarray, pad_to: int, what: str, spec: ArchSpec) -> np.ndarray:
 # ---- batch helpers ----------------------------------------------------------------------------
 def flow_matrix(specs: Iterable[ArchSpec], pad_to: int = FLOW_LENGTH, **kwargs: Any) -> np.ndarray:
     """Stack ``spec.flow_vector(...)`` for many specs into an (n, pad_to) float32 array."""
-    rows = [s.flow_vector(pad_to=pad_to, **kwargs) for s in specs]
-    return np.stack(rows) if rows else np.zeros((0, pad_to), np.float32)
+    specs = list(specs)
+    cells = kwargs.get("cells")
+    # one vector per distinct wiring (every NB201 cell has the same one): the per-spec padding and stacking was a
+    # third of the per-cell work of predicting a whole space (docs/results/SPEED.md)
+    first: dict[tuple, int] = {}
+    index = np.fromiter((first.setdefault(tuple(c.adjacency for c in s._select(cells)), i) for i, s in enumerate(specs)),
+                        dtype=np.int64, count=len(specs))
+    if not len(specs):
+        return np.zeros((0, pad_to), np.float32)
+    rows = {i: specs[i].flow_vector(pad_to=pad_to, **kwargs) for i in first.values()}
+    order = {i: k for k, i in enumerate(rows)}
+    return np.stack(list(rows.values()))[[order[i] for i in index]]
 
 
 def op_metric_matrix(
@@ -347,16 +363,20 @@ def op_metric_matrix(
     table = table or default_table()
     specs = list(specs)
     out = np.zeros((len(specs), pad_to), dtype=np.float32)
-    lookup: dict[str, np.ndarray] = {}
-    for i, spec in enumerate(specs):
-        ops = [op for c in spec._select(cells) for op in c.ops]
-        for op in ops:
-            if op not in lookup:
-                lookup[op] = table.vector(op)
-        vec = np.concatenate([lookup[op] for op in ops])
-        if vec.size > pad_to:
-            _pad(vec, pad_to, "op-metric vector", spec)  # raises with the explanation
-        out[i, : vec.size] = vec
+    if not specs:
+        return out
+    # ops -> row numbers of one stacked table, then one gather (a per-spec concatenate was 60 ms for NB201)
+    number: dict[str, int] = {}
+    op_lists = [[number.setdefault(op, len(number)) for c in spec._select(cells) for op in c.ops] for spec in specs]
+    vectors = np.stack([np.asarray(table.vector(op), dtype=np.float32) for op in number])
+    dim, longest = vectors.shape[1], max(len(ops) for ops in op_lists)
+    if longest * dim > pad_to:
+        spec = specs[next(i for i, ops in enumerate(op_lists) if len(ops) * dim > pad_to)]
+        _pad(np.zeros(longest * dim), pad_to, "op-metric vector", spec)  # raises with the explanation
+    ids = np.full((len(specs), longest), len(number), dtype=np.int64)  # the extra row: zeros for shorter specs
+    for i, ops in enumerate(op_lists):
+        ids[i, : len(ops)] = ops
+    out[:, : longest * dim] = np.concatenate([vectors, np.zeros((1, dim), np.float32)])[ids].reshape(len(specs), -1)
     return out
 
 

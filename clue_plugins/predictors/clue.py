@@ -14,6 +14,7 @@ from __future__ import annotations
 import numbers
 import os
 import warnings
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -28,7 +29,7 @@ from clue_plugins.predictors.base import ConfiguredEstimator, checked_options, u
 from clue_plugins.predictors.features import graph_features, to_fraction
 from clue_plugins.predictors.prior import prior_scores
 from clue_plugins.predictors.shrinkage import CV_MIN_LABELS, blend_with_prior, calibrated, checked_blend, group_folds
-from clue_plugins.predictors.training import pairwise_rank_loss, train_minibatches
+from clue_plugins.predictors.training import pairwise_rank_loss, run_steps, train_minibatches
 from clue_plugins.spec import ArchSpec
 
 if TYPE_CHECKING:
@@ -69,12 +70,13 @@ class CLUEConfig:
     standardize: bool = False      # z-score flow/op inputs with training-set statistics
     text_rms: float | None = None  # rescale T to this per-dimension RMS (None: as the encoder gives it)
     head_norm: bool = True         # L2-normalise G and C before the prediction head (keeps it out of saturation)
-    hidden: int = 256
+    hidden: int = 128              # width of every hidden layer (0.2 and the paper preset: 256)
     epochs: int = 200
-    batch_size: int = 16
+    batch_size: int = 32           # 0.2 and the paper preset: 16
     lr: float = 0.01
     lr_late: float = 0.001
     lr_switch_epoch: int = 100
+    max_steps: int | None = 2000   # optimiser steps per network at most: many labels train fewer epochs (None: `epochs`)
     rank_weight: float = 1.0       # weight of a pairwise ranking loss on P (0: the paper's loss only)
     ensemble: int = 1              # models trained with seeds seed..seed+ensemble-1, predictions averaged
     prior: str = "size"            # training-free prior the prediction starts from: "size" (live parameter count) or "none"
@@ -139,7 +141,7 @@ class CLUEConfig:
                                       f"TextEncoder, got {shown(value)}")
                 plain[name] = os.fspath(value) if isinstance(value, os.PathLike) else value
                 continue
-            if name in ("text_rms", "shrinkage") and value is None:
+            if name in ("text_rms", "shrinkage", "max_steps") and value is None:
                 plain[name] = None
                 continue
             ok = {bool: lambda v: isinstance(v, (bool, np.bool_)),
@@ -167,6 +169,8 @@ class CLUEConfig:
             raise ConfigError(f"shrinkage must lie in [0, 1] or be None (0 below 10 labels, then 0.5), got {shown(cfg.shrinkage)}")
         if cfg.folds < 1:
             raise ConfigError(f"folds must be >= 1, got {shown(cfg.folds)}")
+        if cfg.max_steps is not None and cfg.max_steps < 1:
+            raise ConfigError(f"max_steps must be >= 1 or None (always train `epochs` epochs), got {shown(cfg.max_steps)}")
         if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.ensemble < 1:
             raise ConfigError("epochs, batch_size and ensemble must be >= 1, got "
                               f"{cfg.epochs}, {cfg.batch_size} and {cfg.ensemble}")
@@ -223,11 +227,13 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 #: The published design's differences from the defaults (see :meth:`CLUEConfig.paper`).
 PAPER_OPTIONS: dict[str, Any] = {"offsets": True, "selection": "argmax", "rank_weight": 0.0, "head_norm": False,
                                  "prune_dead": False, "op_summary": False, "cells": "first", "prior": "none",
-                                 "folds": 1, "calibrate": False}
+                                 "folds": 1, "calibrate": False, "hidden": 256, "batch_size": 16,
+                                 "max_steps": None}
 
 #: The options that give back the single network of 0.2 (no prior, no folds, no calibration, normal cell only);
 #: ``CLUEConfig(**LEGACY_OPTIONS)`` predicts bit for bit what 0.2's default did.
-LEGACY_OPTIONS: dict[str, Any] = {"cells": "first", "prior": "none", "folds": 1, "calibrate": False}
+LEGACY_OPTIONS: dict[str, Any] = {"cells": "first", "prior": "none", "folds": 1, "calibrate": False, "hidden": 256,
+                                  "batch_size": 16, "max_steps": None}
 
 
 
@@ -313,12 +319,14 @@ def _build_network(cfg: CLUEConfig, flow_dim: int, op_dim: int, text_dim: int):
             predicting all 15,625 NB201 cells."""
             if not cfg.confidence:
                 return self.predict_with(g, text, None)
-            sim = self.similarity(g, text[:, None, :]).expand(-1, cfg.M)  # (batch, M), equal columns
             if cfg.selection == "soft":
-                weights = torch.softmax(sim / cfg.temperature, dim=1)
+                # the similarity columns are equal, so the softmax is exactly that of equal values: computing them
+                # was 15 % of predicting a whole space
+                weights = torch.softmax(torch.zeros(1, cfg.M), dim=1)
                 strength = self.strength(g, text)[:, None]
                 per_level = self.bounds + strength * (1.0 - self.bounds)  # (batch, M)
                 return (weights * per_level).sum(dim=1)
+            sim = self.similarity(g, text[:, None, :]).expand(-1, cfg.M)  # (batch, M), equal columns
             return self.predict_with(g, text, self.bounds[sim.argmax(dim=1) if level is None else level])
 
     return CLUENet()
@@ -347,10 +355,10 @@ class CLUEPredictor(ConfiguredEstimator):
                  alignment: bool = True, confidence: bool = True, M: int = 5, similarity: str = "cosine",
                  selection: str = "soft", temperature: float = 0.05, train_level: str = "gt", cells: str = "all",
                  flow_layout: str = "symmetric", prune_dead: bool = True, op_summary: bool = True,
-                 standardize: bool = False, text_rms: float | None = None, head_norm: bool = True, hidden: int = 256,
-                 epochs: int = 200, batch_size: int = 16, lr: float = 0.01, lr_late: float = 0.001,
-                 lr_switch_epoch: int = 100, rank_weight: float = 1.0, ensemble: int = 1, prior: str = "size",
-                 folds: int = 3, shrinkage: float | None = None, cv_shrinkage: bool = False, calibrate: bool = True,
+                 standardize: bool = False, text_rms: float | None = None, head_norm: bool = True, hidden: int = 128,
+                 epochs: int = 200, batch_size: int = 32, lr: float = 0.01, lr_late: float = 0.001,
+                 lr_switch_epoch: int = 100, max_steps: int | None = 2000, rank_weight: float = 1.0,
+                 ensemble: int = 1, prior: str = "size", folds: int = 3, shrinkage: float | None = None, cv_shrinkage: bool = False, calibrate: bool = True,
                  seed: int = 0) -> None:
         self.text_encoder = text_encoder
         self.op_features = op_features
@@ -375,6 +383,7 @@ class CLUEPredictor(ConfiguredEstimator):
         self.lr = lr
         self.lr_late = lr_late
         self.lr_switch_epoch = lr_switch_epoch
+        self.max_steps = max_steps
         self.rank_weight = rank_weight
         self.ensemble = ensemble
         self.prior = prior
@@ -486,7 +495,7 @@ class CLUEPredictor(ConfiguredEstimator):
         lam = blend["shrinkage"]
         score = (1.0 - lam) * z
         if lam > 0:  # the networks are only read when they count (shrinkage 0: the prior alone)
-            score = score + lam * _member_scores(self.models_, blend, self._arrays(specs))
+            score = score + lam * _member_scores(self.models_, blend, self._arrays(specs), self.config_)
         return calibrated(blend["curve"], *blend["range"], score, blend["bounded"]) * self.scale_
 
     def predict_levels(self, specs: Sequence[ArchSpec], *, cross_space: bool = False) -> np.ndarray:
@@ -675,11 +684,77 @@ def _train_one(cfg: CLUEConfig, seed: int, dims: tuple[int, int, int], flows, op
     # arithmetic as the per-tensor loop, bit for bit, for every other configuration
     optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr, **({"fused": True} if fast else {"foreach": True}))
     work = cfg.batch_size * sum(p.numel() for p in net.parameters()) * (cfg.M + 1)
+    steps = max(1, round(len(y) / cfg.batch_size))
+    epochs, lr_schedule = _schedule(cfg, steps)
     with torch_threads(fit_threads(work)), flush_denormals():
-        return train_minibatches(net, optimizer, batch_loss, len(y),
-                                 batch_size=cfg.batch_size, steps_per_epoch=max(1, round(len(y) / cfg.batch_size)),
-                                 epochs=cfg.epochs, generator=gen,
-                                 lr_schedule=lambda epoch: cfg.lr_late if epoch == cfg.lr_switch_epoch else None)
+        return train_minibatches(net, optimizer, batch_loss, len(y), batch_size=cfg.batch_size, steps_per_epoch=steps,
+                                 epochs=epochs, generator=gen, lr_schedule=lr_schedule)
+
+
+def _schedule(cfg: CLUEConfig, steps_per_epoch: int) -> tuple[int, Any]:
+    """Epochs and learning-rate schedule of a network taking ``steps_per_epoch`` steps an epoch: ``epochs``, or fewer
+    when that would exceed ``max_steps`` steps, with the late learning rate from the same fraction of training on
+    (many labels need fewer passes: a 1,000-cell fit took 20 s with every epoch, see docs/results/SPEED.md)."""
+    epochs, switch = cfg.epochs, cfg.lr_switch_epoch
+    if cfg.max_steps is not None and steps_per_epoch * epochs > cfg.max_steps:
+        epochs = max(1, cfg.max_steps // steps_per_epoch)
+        switch = round(cfg.lr_switch_epoch * epochs / cfg.epochs)
+    return epochs, lambda epoch: cfg.lr_late if epoch == switch else None
+
+
+def _stackable(cfg: CLUEConfig) -> bool:
+    """Configurations whose networks train together (:func:`_train_stacked`): the shared-context loss."""
+    return _FAST and not cfg.offsets and cfg.confidence and cfg.selection == "soft"
+
+
+def _train_stacked(cfg: CLUEConfig, seeds: Sequence[int], dims: tuple[int, int, int], arrays: tuple[np.ndarray, ...],
+                   y: np.ndarray, rows: Sequence[np.ndarray]) -> list:
+    """One network per seed, network k trained on ``rows[k]`` with the shared-context loss of :func:`_train_one`,
+    all K as one stacked model (:mod:`clue_plugins.predictors.stacked`): a step costs about what one network's
+    did. Each network draws its batches from its own generator, seeded as :func:`_train_one` seeds it; every
+    network takes ``round(mean rows / batch_size)`` steps an epoch."""
+    import torch
+    import torch.nn.functional as F
+
+    from clue_plugins.predictors.stacked import StackedLinears, stacked_rank_loss
+
+    nets = []
+    for seed in seeds:
+        with seeded_torch(seed):  # layer initialisation draws from torch's global generator
+            nets.append(_build_network(cfg, *dims))
+    stack = StackedLinears(nets)
+    flow_x, op_x, text_x = (torch.from_numpy(a) for a in arrays)
+    target = torch.tensor(y, dtype=torch.float32)
+    t_soft = F.softmax(text_x, dim=1)
+    t_head = F.normalize(text_x, dim=1) if cfg.head_norm else text_x
+    b_mean = nets[0].bounds.mean()
+    gens = [torch.Generator().manual_seed(seed) for seed in seeds]
+    row_sets = [torch.from_numpy(np.asarray(r, dtype=np.int64)) for r in rows]
+    B = cfg.batch_size
+    L, relu = stack.apply, torch.relu
+
+    def batch_loss():
+        idx = torch.stack([r[torch.randint(0, len(r), (B,), generator=g)] for r, g in zip(row_sets, gens)])  # (K, B)
+        g = L("mlp_a.3", relu(L("mlp_a.1", relu(torch.cat([L("mlp_f.2", relu(L("mlp_f.0", flow_x[idx]))),
+                                                             L("mlp_o.2", relu(L("mlp_o.0", op_x[idx])))], dim=2)))))
+        gh = F.normalize(g, dim=2) if cfg.head_norm else g
+        strength = torch.sigmoid(L("head.2", relu(L("head.0", torch.cat([gh, t_head[idx]], dim=2))))).squeeze(2)
+        pred, t = b_mean + strength * (1.0 - b_mean), target[idx]
+        loss = F.binary_cross_entropy(pred.clamp(1e-6, 1 - 1e-6), t, reduction="none").mean(1).sum()
+        if cfg.rank_weight:
+            loss = loss + stacked_rank_loss(pred, t, 100.0, cfg.rank_weight)
+        if cfg.alignment:
+            kl = F.kl_div(F.log_softmax(g, dim=2), t_soft[idx], reduction="none").sum((1, 2)) / B
+            loss = loss + kl.sum() + (1 - torch.sigmoid(F.cosine_similarity(g, text_x[idx], dim=2))).mean(1).sum()
+        return loss
+
+    optimizer = torch.optim.Adam(stack.params(), lr=cfg.lr, fused=True)
+    work = len(nets) * B * sum(p.numel() for p in nets[0].parameters())  # multiply-adds of a step
+    steps = max(1, round(float(np.mean([len(r) for r in rows])) / B))
+    epochs, lr_schedule = _schedule(cfg, steps)
+    with torch_threads(fit_threads(work)), flush_denormals():
+        run_steps(optimizer, batch_loss, steps_per_epoch=steps, epochs=epochs, lr_schedule=lr_schedule)
+    return stack.write_back()
 
 
 def _network_outputs(models: list, arrays: tuple[np.ndarray, ...]) -> np.ndarray:
@@ -713,10 +788,16 @@ def _fit_blend(cfg: CLUEConfig, dims: tuple[int, int, int], arrays: tuple[np.nda
     fold, k = group_folds(groups, cfg.folds, cfg.seed)
     models, norms = [], []
     oof, inside = np.zeros(n), np.zeros(n)
+    fold_rows = [np.flatnonzero(fold != f) if k > 1 else np.arange(n) for f in range(k)]
+    seeds = [cfg.seed + f * cfg.ensemble + e for f in range(k) for e in range(cfg.ensemble)]
+    if _stackable(cfg):
+        trained = _train_stacked(cfg, seeds, dims, arrays, target, [fold_rows[s_ // cfg.ensemble] for s_ in range(len(seeds))])
+    else:
+        trained = [_train_one(cfg, seed, dims, *(a[fold_rows[j // cfg.ensemble]] for a in arrays),
+                              target[fold_rows[j // cfg.ensemble]]) for j, seed in enumerate(seeds)]
     for f in range(k):
-        rows = np.flatnonzero(fold != f) if k > 1 else np.arange(n)
-        nets = [_train_one(cfg, cfg.seed + f * cfg.ensemble + e, dims, *(a[rows] for a in arrays), target[rows])
-                for e in range(cfg.ensemble)]
+        rows = fold_rows[f]
+        nets = trained[f * cfg.ensemble : (f + 1) * cfg.ensemble]
         out = _network_outputs(nets, arrays).astype(np.float64)
         mu, sd = float(out[rows].mean()), float(out[rows].std())
         sd = sd if sd > 1e-12 else 1.0
@@ -731,13 +812,68 @@ def _fit_blend(cfg: CLUEConfig, dims: tuple[int, int, int], arrays: tuple[np.nda
     return models, {**blend, "folds": k, "members_per_fold": cfg.ensemble, "norms": norms, "bounded": bool(cfg.calibrate)}
 
 
-def _member_scores(models: list, blend: Mapping[str, Any], arrays: tuple[np.ndarray, ...]) -> np.ndarray:
+#: Up to this many architectures a prediction runs every network in one stacked pass (per-call cost dominates: one
+#: architecture 0.6 ms instead of 1.5 ms); above it, one network at a time (larger matmuls: all 15,625 NB201 cells
+#: 0.46 s instead of 0.53 s). Measured with benchmarks/bench_speed.py (docs/results/SPEED.md).
+STACKED_ROWS = 1024
+
+
+def _member_scores(models: list, blend: Mapping[str, Any], arrays: tuple[np.ndarray, ...],
+                   cfg: CLUEConfig | None = None) -> np.ndarray:
     """Mean over folds of each fold's networks' output, standardised as on its training rows."""
     per = blend["members_per_fold"]
+    if cfg is not None and _stackable(cfg) and len(models) > 1 and len(arrays[0]) <= STACKED_ROWS:
+        outputs = _stacked_outputs(cfg, models, arrays)  # (networks, rows), as _network_outputs per network
+        fold_out = [outputs[f * per : (f + 1) * per].mean(axis=0) for f in range(len(blend["norms"]))]
+    else:
+        fold_out = [_network_outputs(models[f * per : (f + 1) * per], arrays) for f in range(len(blend["norms"]))]
     total = np.zeros(len(arrays[0]))
-    for f, (mu, sd) in enumerate(blend["norms"]):
-        total += (_network_outputs(models[f * per : (f + 1) * per], arrays).astype(np.float64) - mu) / sd
+    for out, (mu, sd) in zip(fold_out, blend["norms"]):
+        total += (out.astype(np.float64) - mu) / sd
     return total / len(blend["norms"])
+
+
+def _stacked_outputs(cfg: CLUEConfig, models: list, arrays: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Every network's inference output (:meth:`CLUENet._forward_shared`, soft selection) in one stacked pass: one
+    batched matmul per layer for all networks (a prediction of one architecture was mostly per-call cost, three
+    times over)."""
+    import torch
+    import torch.nn.functional as F
+
+    stack = _inference_stack(models)
+    L, relu, K = stack.apply, torch.relu, len(models)
+    weights = torch.softmax(torch.zeros(1, cfg.M), dim=1)
+    bounds = models[0].bounds
+    flow_x, op_x, text_x = (torch.from_numpy(a) for a in arrays)
+    outs = []
+    with torch.inference_mode():
+        for i in range(0, len(flow_x), 8192):
+            flow, op, text = (a[None, i : i + 8192].expand(K, -1, -1) for a in (flow_x, op_x, text_x))
+            g = L("mlp_a.3", relu(L("mlp_a.1", relu(torch.cat([L("mlp_f.2", relu(L("mlp_f.0", flow))),
+                                                                 L("mlp_o.2", relu(L("mlp_o.0", op)))], dim=2)))))
+            if cfg.head_norm:
+                g, text = F.normalize(g, dim=2), F.normalize(text, dim=2)
+            strength = torch.sigmoid(L("head.2", relu(L("head.0", torch.cat([g, text], dim=2)))))  # (K, n, 1)
+            outs.append((weights * (bounds + strength * (1.0 - bounds))).sum(dim=2))
+    return torch.cat(outs, dim=1).numpy()
+
+
+#: Frozen stacked copies of fitted networks for inference, per first network; rebuilt when the list of networks or
+#: any weight changed (torch counts in-place changes in each tensor's ``_version``).
+_STACKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _inference_stack(models: list) -> Any:
+    from clue_plugins.predictors.stacked import StackedLinears
+
+    ids = tuple(id(m) for m in models)
+    cached = _STACKS.get(models[0])
+    if cached is not None and cached[0] == ids and cached[2] == tuple(p._version for p in cached[1]):
+        return cached[3]
+    params = [p for m in models for p in m.parameters()]
+    stack = StackedLinears(models, trainable=False)
+    _STACKS[models[0]] = (ids, params, tuple(p._version for p in params), stack)
+    return stack
 
 
 def _as_specs(specs: Sequence[ArchSpec]) -> list[ArchSpec]:

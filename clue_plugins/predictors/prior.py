@@ -11,13 +11,14 @@ networks as labels come in.
 
 from __future__ import annotations
 
+import functools
 from typing import Sequence
 
 import numpy as np
 
 from clue_plugins.errors import UnknownNameError, shown
 from clue_plugins.ops.vocabulary import INPUT, OUTPUT
-from clue_plugins.spec import ArchSpec
+from clue_plugins.spec import ArchSpec, Cell, _without_dead_ops
 
 #: ``size``: log live parameter count; ``none``: no prior (CLUE-NAS as published, the network alone).
 PRIORS: tuple[str, ...] = ("size", "none")
@@ -27,26 +28,28 @@ _SKIP = {INPUT, OUTPUT, "none"}
 
 def live_parameter_count(spec: ArchSpec, table=None) -> float:
     """Sum of the op-metric table's parameter counts of the ops on input-to-output paths, over every cell."""
+    if table is None:
+        return float(sum(_live_cell_parameters(cell) for cell in spec.cells))
+    return float(sum(_live_parameters(cell, table) for cell in spec.cells))
+
+
+def _live_parameters(cell: Cell, table) -> float:
+    return float(sum(table.metrics(op).params for op in _without_dead_ops(cell).ops if op not in _SKIP))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _live_cell_parameters(cell: Cell) -> float:
+    # memoised per cell (cells are immutable): a search asks for the same cells in new ArchSpec objects, and the
+    # per-spec work was half of predicting all NB201 cells (docs/results/SPEED.md)
     from clue_plugins.ops.table import default_table
 
-    table = table or default_table()
-    return float(sum(table.metrics(op).params for cell in spec.without_dead_ops().cells for op in cell.ops
-                     if op not in _SKIP))
+    return _live_parameters(cell, default_table())
 
 
 def prior_scores(specs: Sequence[ArchSpec], prior: str = "size") -> np.ndarray:
     """The prior's score of every spec (higher: expected more accurate); ``prior`` is one of :data:`PRIORS`."""
     if prior == "size":
-        from clue_plugins.ops.table import default_table
-
-        table, seen = default_table(), {}
-        out = np.empty(len(specs))
-        for i, spec in enumerate(specs):
-            value = seen.get(spec.key)
-            if value is None:
-                value = seen[spec.key] = np.log1p(live_parameter_count(spec, table))
-            out[i] = value
-        return out
+        return np.log1p(np.fromiter((live_parameter_count(spec) for spec in specs), dtype=np.float64, count=len(specs)))
     if prior == "none":
         return np.zeros(len(specs))
     raise UnknownNameError(f"unknown prior {shown(prior)}; choose from {', '.join(PRIORS)}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["pairwise_rank_loss", "train_minibatches"]
+__all__ = ["pairwise_rank_loss", "run_steps", "train_minibatches"]
 
 
 def pairwise_rank_loss(pred: Any, target: Any, sharpness: float, weight: float = 1.0) -> Any:
@@ -41,6 +41,15 @@ def train_minibatches(net: Any, optimizer: Any, batch_loss: Callable[[Any], Any]
     import torch
 
     net.train()
+    run_steps(optimizer, lambda: batch_loss(torch.randint(0, n, (batch_size,), generator=generator)),
+              steps_per_epoch=steps_per_epoch, epochs=epochs, lr_schedule=lr_schedule)
+    return net.eval()
+
+
+def run_steps(optimizer: Any, step_loss: Callable[[], Any], *, steps_per_epoch: int, epochs: int = 1,
+              lr_schedule: Callable[[int], float | None] | None = None) -> None:
+    """``epochs`` times ``steps_per_epoch`` optimiser steps on ``step_loss()`` (which draws its own batch), with
+    ``lr_schedule`` as in :func:`train_minibatches`."""
     for epoch in range(epochs):
         if lr_schedule is not None:
             lr = lr_schedule(epoch)
@@ -48,9 +57,7 @@ def train_minibatches(net: Any, optimizer: Any, batch_loss: Callable[[Any], Any]
                 for group in optimizer.param_groups:
                     group["lr"] = lr
         for _ in range(steps_per_epoch):
-            idx = torch.randint(0, n, (batch_size,), generator=generator)
-            loss = batch_loss(idx)
+            loss = step_loss()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-    return net.eval()
