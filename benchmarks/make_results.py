@@ -214,6 +214,11 @@ def plugin_sections(root: Path) -> list[str]:
     if nni.exists():
         parts.append("## NNI plugin: NasExperiment scored by CLUE and SEval (`python benchmarks/bench_nni.py`)\n")
         parts.append(nni.read_text())
+    user_space = root / "nni" / "user_space.md"
+    if user_space.exists():
+        parts.append("### A user-defined NNI model space: SEval latency head vs measured CPU latency "
+                     "(`python benchmarks/bench_user_space.py`, see docs/nni.md)\n")
+        parts.append(user_space.read_text())
     search = root / "search" / "search.md"
     if search.exists():
         parts.append("## Searches on NB201 (`clue-nas search-bench`, see docs/search.md)\n")

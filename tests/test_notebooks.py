@@ -14,7 +14,7 @@ NOTEBOOKS = sorted(runner.EXAMPLES.glob("*.ipynb"))
 
 
 def test_every_notebook_has_small_parameters():
-    assert len(NOTEBOOKS) == 5
+    assert len(NOTEBOOKS) == 6
     assert {p.name for p in NOTEBOOKS} == set(runner.SMALL)
 
 

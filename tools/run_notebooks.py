@@ -23,6 +23,7 @@ SMALL = {
     "03_nni_latency_budget.ipynb": "TRIALS = 20\nTRAIN = 30",
     "04_hardware_freerea.ipynb": "NETWORKS = 16\nPOPULATION, TOURNAMENT = 8, 4\nPROXY_BATCH = 8\nTRAIN = 30",
     "05_cross_space_transfer.ipynb": "TRAIN_PER_SPACE = 30\nN_TEST = 200\nSEEDS = 1",
+    "06_user_space_latency.ipynb": "TRAIN = 12\nTEST = 8\nTRAINED = 5\nSTEPS = 10\nTRIALS = 10\nMIN_RUN_TIME = 0.02",
 }
 
 

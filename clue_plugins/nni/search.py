@@ -73,7 +73,8 @@ class SearchResult:
 
 def run_search(evaluator: Any, strategy: str = "re", trials: int = 50, seed: int = 0, workdir: str | None = None,
                quiet: bool = True, **strategy_options: Any) -> SearchResult:
-    """Run ``trials`` trials of an NNI strategy on the evaluator's hub space; NNI's code runs unchanged.
+    """Run ``trials`` trials of an NNI strategy on the evaluator's space (its hub space, or the user-defined
+    ``model_space`` of a :class:`~clue_plugins.nni.ModelSpaceEvaluator`); NNI's code runs unchanged.
 
     ``workdir``: where NNI keeps its experiment folder (default: a temporary one). ``quiet`` keeps NNI's
     per-trial log lines out of the console.
@@ -84,8 +85,10 @@ def run_search(evaluator: Any, strategy: str = "re", trials: int = 50, seed: int
         raise UnknownNameError(f"unknown strategy {shown(strategy)}; available: {', '.join(STRATEGIES)}")
     if trials < 1:
         raise ConfigError(f"trials must be >= 1, got {shown(trials)}")
-    space = hub_space(evaluator.space)
-    evaluator.validate_space(space)
+    space = getattr(evaluator, "model_space", None)
+    if space is None:
+        space = hub_space(evaluator.space)
+        evaluator.validate_space(space)
     exp = NasExperiment(space, evaluator, STRATEGIES[strategy](seed, **strategy_options),
                         NasExperimentConfig("sequential", "simplified"))
     exp.config.max_trial_number = trials
