@@ -344,14 +344,16 @@ def flow_matrix(specs: Iterable[ArchSpec], pad_to: int = FLOW_LENGTH, **kwargs: 
     cells = kwargs.get("cells")
     # one vector per distinct wiring (every NB201 cell has the same one): the per-spec padding and stacking was a
     # third of the per-cell work of predicting a whole space (docs/results/SPEED.md)
-    first: dict[tuple, int] = {}
-    index = np.fromiter((first.setdefault(tuple(c.adjacency for c in s._select(cells)), i) for i, s in enumerate(specs)),
-                        dtype=np.int64, count=len(specs))
-    if not len(specs):
-        return np.zeros((0, pad_to), np.float32)
-    rows = {i: specs[i].flow_vector(pad_to=pad_to, **kwargs) for i in first.values()}
-    order = {i: k for k, i in enumerate(rows)}
-    return np.stack(list(rows.values()))[[order[i] for i in index]]
+    ids: dict[tuple, int] = {}
+    rows: list[np.ndarray] = []
+    index = np.empty(len(specs), dtype=np.int64)
+    for i, spec in enumerate(specs):
+        key = tuple(c.adjacency for c in spec._select(cells))
+        if key not in ids:
+            ids[key] = len(rows)
+            rows.append(spec.flow_vector(pad_to=pad_to, **kwargs))
+        index[i] = ids[key]
+    return np.stack(rows)[index] if rows else np.zeros((0, pad_to), np.float32)
 
 
 def op_metric_matrix(

@@ -656,7 +656,7 @@ def _train_one(cfg: CLUEConfig, seed: int, dims: tuple[int, int, int], flows, op
             loss = loss + kl + (1 - torch.sigmoid(cos)).mean()
         return loss
 
-    fast = _FAST and not cfg.offsets and cfg.confidence and cfg.selection == "soft"
+    fast = _stackable(cfg)
     if fast:
         # every level's context is the text itself: the similarity-softmax weights are 1/M whatever G is, so
         # P = mean(b) + s * (1 - mean(b)) with the head evaluated once; the text-only terms (its softmax for the
@@ -703,7 +703,8 @@ def _schedule(cfg: CLUEConfig, steps_per_epoch: int) -> tuple[int, Any]:
 
 
 def _stackable(cfg: CLUEConfig) -> bool:
-    """Configurations whose networks train together (:func:`_train_stacked`): the shared-context loss."""
+    """Configurations trained with the shared-context loss, whose networks can also train and predict together
+    (:func:`_train_stacked`, :func:`_stacked_outputs`)."""
     return _FAST and not cfg.offsets and cfg.confidence and cfg.selection == "soft"
 
 
